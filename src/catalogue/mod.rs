@@ -1,0 +1,306 @@
+//! The case catalogue: Autobahn's sections 1–10 with Autobahn's IDs, each
+//! case a small value saying what is sent and what is expected. The engine
+//! in `crate::engine` runs them; nothing here does I/O.
+
+mod build;
+mod s10_misc;
+mod s1_framing;
+mod s2_pings;
+mod s3_reserved_bits;
+mod s4_opcodes;
+mod s5_fragmentation;
+mod s6_utf8;
+mod s6_utf8_sequences;
+mod s7_close;
+mod s9_limits;
+pub mod select;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use build::*;
+
+/// A verdict, with Autobahn's spelling on the wire and in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Behavior {
+    Ok,
+    NonStrict,
+    Informational,
+    Unimplemented,
+    Failed,
+    /// `behaviorClose` only: the peer closed with a code not expected.
+    WrongCode,
+    /// `behaviorClose` only: the close handshake was required to be clean.
+    Unclean,
+    /// `behaviorClose` only (client testing): the client dropped TCP.
+    FailedByClient,
+}
+
+impl Behavior {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Ok => "OK",
+            Behavior::NonStrict => "NON-STRICT",
+            Behavior::Informational => "INFORMATIONAL",
+            Behavior::Unimplemented => "UNIMPLEMENTED",
+            Behavior::Failed => "FAILED",
+            Behavior::WrongCode => "WRONG CODE",
+            Behavior::Unclean => "UNCLEAN",
+            Behavior::FailedByClient => "FAILED BY CLIENT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Behavior> {
+        [
+            Behavior::Ok,
+            Behavior::NonStrict,
+            Behavior::Informational,
+            Behavior::Unimplemented,
+            Behavior::Failed,
+            Behavior::WrongCode,
+            Behavior::Unclean,
+            Behavior::FailedByClient,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+}
+
+impl fmt::Display for Behavior {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Something the peer did that a case records, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Message {
+        payload: Vec<u8>,
+        binary: bool,
+    },
+    Pong(Vec<u8>),
+    /// A wait passed while the connection stayed open (6.4.x).
+    Timeout(&'static str),
+}
+
+/// Bytes to send: literal, or a pattern repeated to a length (built when
+/// sent, so a 16 MiB case costs nothing until it runs).
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Bytes(Vec<u8>),
+    Repeat { pattern: Vec<u8>, len: usize },
+}
+
+impl Payload {
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Bytes(b) => b.len(),
+            Payload::Repeat { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Payload::Bytes(b) => b.into(),
+            Payload::Repeat { pattern, len } => crate::wire::frame::repeat_to(pattern, *len).into(),
+        }
+    }
+}
+
+/// Which mask a sent frame carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mask {
+    /// What the role requires: a fresh random key from a client, none from a server.
+    Role,
+    Key([u8; 4]),
+    Unmasked,
+}
+
+/// One frame to send, legal or not.
+#[derive(Clone, Debug)]
+pub struct FrameSpec {
+    pub opcode: u8,
+    pub fin: bool,
+    pub rsv: u8,
+    pub mask: Mask,
+    pub payload: Payload,
+    /// Write the frame's bytes in pieces of this many octets.
+    pub chop: Option<usize>,
+    /// Write the frame on its own, not coalesced with what follows.
+    pub sync: bool,
+}
+
+/// When a wait may end before its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// Only when the connection closes: the wait itself is what is tested.
+    Bound,
+    /// As soon as this many events have been recorded.
+    Events(usize),
+}
+
+/// One step of a case's script.
+#[derive(Clone, Debug)]
+pub enum Step {
+    Frame(FrameSpec),
+    /// A whole message through the normal send path, optionally split into
+    /// fragments of `fragment_size` (Autobahn's `sendMessage`).
+    Message {
+        payload: Payload,
+        binary: bool,
+        fragment_size: Option<usize>,
+    },
+    /// The header of a frame whose payload follows in `FrameBody` steps.
+    FrameHead {
+        opcode: u8,
+        fin: bool,
+        len: u64,
+    },
+    FrameBody(Vec<u8>),
+    /// A close frame with any code and reason bytes (valid or not).
+    Close {
+        code: Option<u16>,
+        reason: Option<Vec<u8>>,
+    },
+    /// Pause the script up to `max`; `tag` names the wait in the wire log.
+    Wait {
+        max: Duration,
+        until: Until,
+        tag: Option<&'static str>,
+    },
+    /// If the connection is still open, record `Event::Timeout(tag)` and go
+    /// on; otherwise stop the script.
+    Checkpoint(&'static str),
+    /// Fail the connection (close 1001) if it is still open after this long.
+    KillAfter(Duration),
+    /// Start the closing handshake (empty close) if still open after this long.
+    CloseAfter(Duration),
+}
+
+/// How the case expects the connection to end.
+#[derive(Clone, Debug)]
+pub struct ExpectedClose {
+    pub closed_by_me: bool,
+    pub codes: Vec<u16>,
+    pub require_clean: bool,
+    /// Closing by the wrong endpoint also fails `behavior` (6.x: the peer did
+    /// not notice the invalid UTF-8 at all).
+    pub wrong_endpoint_fatal: bool,
+}
+
+/// A rule applied after the standard verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amend {
+    None,
+    /// A WRONG CODE close also fails `behavior` (7.x).
+    WrongCodeFails,
+    /// The spec leaves the outcome open: both verdicts INFORMATIONAL.
+    Informational,
+}
+
+/// How a case's verdict is reached.
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// The recorded events must equal one of the expected sequences.
+    Events {
+        outcomes: Vec<(Behavior, Vec<Event>)>,
+        amend: Amend,
+    },
+    /// Send `round` `rounds` times, each time waiting for an echo of the same
+    /// type and length (9.x); records no events.
+    Echo {
+        round: Vec<Step>,
+        rounds: usize,
+        len: usize,
+        binary: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub id: String,
+    pub description: String,
+    pub expectation: String,
+    pub script: Vec<Step>,
+    pub check: Check,
+    pub close: ExpectedClose,
+    /// Don't start the closing handshake when the events match: the case
+    /// does its own closing (7.x).
+    pub suppress_close: bool,
+    /// The verdict depends on time or load: run alone, report the duration.
+    pub timed: bool,
+}
+
+impl Case {
+    pub fn section(&self) -> u32 {
+        self.id
+            .split('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The ID as numbers, for catalogue order ("10.1.1" after "9.8.6").
+    pub fn id_tuple(&self) -> Vec<u32> {
+        id_tuple(&self.id)
+    }
+}
+
+pub fn id_tuple(id: &str) -> Vec<u32> {
+    id.split('.')
+        .map(|p| p.parse().unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// Section titles, for tables.
+pub fn section_title(section: u32) -> &'static str {
+    match section {
+        1 => "Framing",
+        2 => "Pings/Pongs",
+        3 => "Reserved Bits",
+        4 => "Opcodes",
+        5 => "Fragmentation",
+        6 => "UTF-8 Handling",
+        7 => "Close Handling",
+        9 => "Limits/Performance",
+        10 => "Misc",
+        12 => "Compression (payloads)",
+        13 => "Compression (parameters)",
+        _ => "Custom",
+    }
+}
+
+/// Every built-in case, in catalogue order.
+pub fn all() -> Vec<Case> {
+    let mut cases = Vec::new();
+    cases.extend(s1_framing::cases());
+    cases.extend(s2_pings::cases());
+    cases.extend(s3_reserved_bits::cases());
+    cases.extend(s4_opcodes::cases());
+    cases.extend(s5_fragmentation::cases());
+    cases.extend(s6_utf8::cases());
+    cases.extend(s7_close::cases());
+    cases.extend(s9_limits::cases());
+    cases.extend(s10_misc::cases());
+    cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_has_autobahns_301_cases_with_unique_ids() {
+        let cases = all();
+        assert_eq!(cases.len(), 301);
+        let mut ids: Vec<_> = cases.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 301);
+    }
+}

@@ -1,0 +1,52 @@
+//! Autobahn's `fuzzingclient.json`, read so that existing users change
+//! nothing: outdir, servers (agent, url), cases, exclude-cases and
+//! exclude-agent-cases. Options Autobahn passes to its own protocol stack
+//! have no meaning here and are ignored.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::BadInput;
+
+#[derive(Deserialize, Debug)]
+pub struct ServerEntry {
+    pub agent: Option<String>,
+    pub url: String,
+}
+
+#[derive(Deserialize, Debug)]
+pub struct FuzzingClientSpec {
+    pub outdir: Option<String>,
+    pub servers: Vec<ServerEntry>,
+    #[serde(default = "all_cases")]
+    pub cases: Vec<String>,
+    #[serde(rename = "exclude-cases", default)]
+    pub exclude_cases: Vec<String>,
+    #[serde(rename = "exclude-agent-cases", default)]
+    pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
+}
+
+fn all_cases() -> Vec<String> {
+    vec!["*".into()]
+}
+
+pub fn read_client_spec(path: &Path) -> Result<FuzzingClientSpec, BadInput> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    let spec: FuzzingClientSpec =
+        serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?;
+    if spec.servers.is_empty() {
+        return Err(format!("spec {}: \"servers\" is empty", path.display()).into());
+    }
+    Ok(spec)
+}
+
+/// Whether `exclude-agent-cases` removes `case` for `agent`.
+pub fn excluded_for_agent(rules: &BTreeMap<String, Vec<String>>, agent: &str, case: &str) -> bool {
+    use crate::catalogue::select::full_match;
+    rules
+        .iter()
+        .any(|(a, cases)| full_match(a, agent) && cases.iter().any(|c| full_match(c, case)))
+}

@@ -1,0 +1,172 @@
+//! `wsspec test-server`: run the catalogue against one or more servers and
+//! write Autobahn's report layout.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::spec::{excluded_for_agent, read_client_spec};
+use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
+use crate::catalogue::{self, select};
+use crate::engine::schedule::{progress_bar, run_against_server};
+use crate::engine::transport::{Target, client_connect};
+use crate::engine::{CaseOutcome, SessionOptions};
+use crate::report;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ws:// URL of the server under test; omitted: the built-in echo server.
+    url: Option<String>,
+    /// Case ID patterns to run, comma-separated (Autobahn's syntax: `6.*`, `9.1.*`, `1.1.1`).
+    #[arg(long, value_name = "GLOB,...")]
+    cases: Vec<String>,
+    /// Case ID patterns to leave out.
+    #[arg(long, value_name = "GLOB,...")]
+    exclude: Vec<String>,
+    /// Name of the implementation in reports (default: the Server header).
+    #[arg(long)]
+    agent: Option<String>,
+    /// Report folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Cases run at once (timed 9.x cases always run alone).
+    #[arg(long, default_value_t = 32)]
+    jobs: usize,
+    /// An Autobahn fuzzingclient.json to take servers and cases from.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Largest message accepted from the peer, in bytes; a larger one fails
+    /// the connection with 1009.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_message_size: u64,
+}
+
+struct Server {
+    agent: Option<String>,
+    target: Target,
+}
+
+pub async fn run(args: Args) -> Result<u8, BadInput> {
+    let mut include = split_patterns(&args.cases);
+    let mut exclude = split_patterns(&args.exclude);
+    let mut agent_rules = BTreeMap::new();
+    let mut outdir = args.out.clone();
+    let mut servers = Vec::new();
+    if let Some(path) = &args.spec {
+        if args.url.is_some() {
+            return Err("give either a URL or --spec, not both".into());
+        }
+        let spec = read_client_spec(path)?;
+        for s in &spec.servers {
+            let target =
+                Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            servers.push(Server {
+                agent: s.agent.clone().or(args.agent.clone()),
+                target,
+            });
+        }
+        if include.is_empty() {
+            include = spec.cases.clone();
+        }
+        exclude.extend(spec.exclude_cases.iter().cloned());
+        agent_rules = spec.exclude_agent_cases.clone();
+        if outdir.is_none() {
+            outdir = spec.outdir.as_ref().map(PathBuf::from);
+        }
+    } else if let Some(url) = &args.url {
+        servers.push(Server {
+            agent: args.agent.clone(),
+            target: Target::parse(url)?,
+        });
+    } else {
+        let addr = crate::echo::server::spawn("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
+        eprintln!("testing the built-in reference echo server at ws://{addr}");
+        servers.push(Server {
+            agent: Some(
+                args.agent
+                    .clone()
+                    .unwrap_or_else(|| "wsspec-echo-server".into()),
+            ),
+            target: Target::parse(&format!("ws://{addr}"))?,
+        });
+    }
+    if include.is_empty() {
+        include.push("*".into());
+    }
+    let all = catalogue::all();
+    let unknown = select::unknown_ids(&all, &include);
+    if !unknown.is_empty() {
+        return Err(format!("no case has the ID {}", unknown.join(", ")).into());
+    }
+    let cases = select::select(all, &include, &exclude);
+    if cases.is_empty() {
+        return Err(format!(
+            "no case matches --cases {} --exclude {}",
+            include.join(","),
+            exclude.join(",")
+        )
+        .into());
+    }
+    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
+    let opts = SessionOptions {
+        max_message: args.max_message_size,
+        ..SessionOptions::default()
+    };
+    let mut outcomes: Vec<CaseOutcome> = Vec::new();
+    let mut tables = Vec::new();
+    for server in servers {
+        let agent = probe(&server).await?;
+        let mine: Vec<_> = cases
+            .iter()
+            .filter(|c| !excluded_for_agent(&agent_rules, &agent, &c.id))
+            .cloned()
+            .collect();
+        let started = Instant::now();
+        let pb = progress_bar(mine.len(), &agent);
+        let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
+        pb.finish_and_clear();
+        tables.push(report::table::render(
+            &agent,
+            &got,
+            started.elapsed().as_millis(),
+        ));
+        outcomes.extend(got);
+    }
+    report::autobahn::write(&outdir, &outcomes)
+        .map_err(|e| format!("cannot write reports to {}: {e}", outdir.display()))?;
+    for t in tables {
+        println!("{t}");
+    }
+    println!("reports: {}", outdir.join("index.json").display());
+    Ok(if outcomes.iter().any(CaseOutcome::failed) {
+        EXIT_FAILED_CASES
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Checks the server can be reached at all and learns its agent name from
+/// the Server header when none was given. A server that cannot be reached
+/// is bad input; one that answers the handshake wrongly is tested, and
+/// every case reports why it failed.
+async fn probe(server: &Server) -> Result<String, BadInput> {
+    match client_connect(&server.target).await {
+        Ok((stream, _, _, head)) => {
+            drop(stream);
+            Ok(server
+                .agent
+                .clone()
+                .or_else(|| head.get("server").map(str::to_string))
+                .unwrap_or_else(|| "UnknownServer".into()))
+        }
+        Err((reason, _, _)) if reason.starts_with("cannot connect") => {
+            Err(format!("{}: {reason}", server.target.url).into())
+        }
+        Err(_) => Ok(server
+            .agent
+            .clone()
+            .unwrap_or_else(|| "UnknownServer".into())),
+    }
+}

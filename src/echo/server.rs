@@ -1,0 +1,40 @@
+//! The reference echo server: every text and binary message comes back as
+//! it arrived; pings, pongs and closes are left to tokio-tungstenite.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Serves connections from `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(handle(stream));
+            }
+            Err(e) => {
+                eprintln!("wsspec echo-server: accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn handle(stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    while let Some(Ok(msg)) = ws.next().await {
+        if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Binds `addr` and serves in the background; returns the bound address.
+pub async fn spawn(addr: &str) -> std::io::Result<std::net::SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(serve(listener));
+    Ok(local)
+}

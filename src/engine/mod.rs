@@ -1,0 +1,19 @@
+//! The engine: drives one case over one connection the way Autobahn's
+//! fuzzing peer does, and turns what happened into verdicts.
+//!
+//! `session` is the protocol state machine (no I/O), `receive` its incoming
+//! half, `script` the case steps, `verdict` the judging rules, `wirelog` the
+//! record of the connection, `transport` the sockets and timers around it,
+//! and `schedule` runs many cases at once.
+
+pub mod outcome;
+mod receive;
+pub mod schedule;
+mod script;
+pub mod session;
+pub mod transport;
+pub mod verdict;
+pub mod wirelog;
+
+pub use outcome::CaseOutcome;
+pub use session::{Role, Session, SessionOptions};

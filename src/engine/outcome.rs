@@ -1,0 +1,74 @@
+//! Everything a finished case leaves behind: verdicts, events, how the
+//! connection ended, the wire log. Reports are written from this.
+
+use crate::catalogue::{Behavior, Case, Event, ExpectedClose};
+use crate::engine::session::Closing;
+use crate::engine::verdict::Verdict;
+use crate::engine::wirelog::WireLog;
+
+pub struct CaseOutcome {
+    pub id: String,
+    /// 1-based position in the run (Autobahn's case number).
+    pub index: usize,
+    pub description: String,
+    pub expectation: String,
+    pub agent: String,
+    /// UTC start time, RFC 3339 with milliseconds.
+    pub started: String,
+    pub duration_ms: u64,
+    pub verdict: Verdict,
+    pub expected: Vec<(Behavior, Vec<Event>)>,
+    pub expected_close: ExpectedClose,
+    pub received: Vec<Event>,
+    pub closing: Closing,
+    pub was_open: bool,
+    pub was_open_handshake_timeout: bool,
+    pub is_server: bool,
+    pub report_time: bool,
+    pub http_request: String,
+    pub http_response: String,
+    pub wirelog: Option<WireLog>,
+}
+
+impl CaseOutcome {
+    /// An outcome with no connection behind it (the handshake failed).
+    pub fn unopened(
+        case: &Case,
+        index: usize,
+        agent: &str,
+        started: String,
+        duration_ms: u64,
+        reason: &str,
+    ) -> Self {
+        CaseOutcome {
+            id: case.id.clone(),
+            index,
+            description: case.description.clone(),
+            expectation: case.expectation.clone(),
+            agent: agent.to_string(),
+            started,
+            duration_ms,
+            verdict: crate::engine::verdict::not_opened(reason),
+            expected: Vec::new(),
+            expected_close: case.close.clone(),
+            received: Vec::new(),
+            closing: Closing::default(),
+            was_open: false,
+            was_open_handshake_timeout: false,
+            is_server: false,
+            report_time: case.timed,
+            http_request: String::new(),
+            http_response: String::new(),
+            wirelog: None,
+        }
+    }
+
+    /// FAILED in either verdict (or an unclean close): what makes a run fail.
+    pub fn failed(&self) -> bool {
+        self.verdict.behavior == Behavior::Failed
+            || matches!(
+                self.verdict.behavior_close,
+                Behavior::Failed | Behavior::Unclean
+            )
+    }
+}

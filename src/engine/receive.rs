@@ -1,0 +1,292 @@
+//! The incoming half of the session: frames from the peer, checked the way
+//! Autobahn's peer checks them, recorded as events.
+
+use std::time::Instant;
+
+use super::session::{Session, State, Timer};
+use crate::catalogue::{Check, Event};
+use crate::wire::decode::{LengthEncoding, Piece};
+use crate::wire::frame::{FrameHeader, opcode};
+use crate::wire::{close, utf8::Utf8Status};
+
+/// Control frame payloads are at most 125 octets; an oversize one is a
+/// protocol error, and we keep no more than this of it.
+const CONTROL_KEEP: usize = 125;
+
+impl Session<'_> {
+    pub fn on_bytes(&mut self, data: &[u8], now: Instant) {
+        self.now = now;
+        self.log.rx_octets(data);
+        if self.state == State::Closed {
+            return;
+        }
+        self.rx.decoder.feed(data);
+        while self.state != State::Closed {
+            let Some(piece) = self.rx.decoder.next_piece() else {
+                break;
+            };
+            match piece {
+                Piece::Header(h, enc) => self.on_frame_begin(h, enc),
+                Piece::Data(chunk) => self.on_frame_data(&chunk),
+                Piece::End => {
+                    if self.rx.frame.is_some_and(|h| h.len == 0) {
+                        self.on_frame_data(&[]);
+                    }
+                    self.on_frame_end();
+                }
+            }
+        }
+    }
+
+    fn on_frame_begin(&mut self, h: FrameHeader, enc: LengthEncoding) {
+        if h.rsv != 0 {
+            self.protocol_violation(&format!("RSV = {} and no extension negotiated", h.rsv));
+        }
+        match (self.role, h.mask.is_some()) {
+            (super::Role::Server, false) => {
+                self.protocol_violation("unmasked client-to-server frame")
+            }
+            (super::Role::Client, true) => self.protocol_violation("masked server-to-client frame"),
+            _ => {}
+        }
+        if opcode::is_control(h.opcode) {
+            if !h.fin {
+                self.protocol_violation("fragmented control frame");
+            }
+            if enc != LengthEncoding::Bits7 || h.len > 125 {
+                self.protocol_violation("control frame with payload length > 125 octets");
+            }
+            if !matches!(h.opcode, opcode::CLOSE | opcode::PING | opcode::PONG) {
+                self.protocol_violation(&format!(
+                    "control frame using reserved opcode {}",
+                    h.opcode
+                ));
+            }
+            if h.opcode == opcode::CLOSE && h.len == 1 {
+                self.protocol_violation("close frame with payload length 1");
+            }
+        } else {
+            if h.opcode > opcode::BINARY {
+                self.protocol_violation(&format!("data frame using reserved opcode {}", h.opcode));
+            }
+            if !self.rx.inside_message && h.opcode == opcode::CONTINUATION {
+                self.protocol_violation("continuation frame outside a fragmented message");
+            }
+            if self.rx.inside_message && h.opcode != opcode::CONTINUATION {
+                self.protocol_violation("new data frame while a fragmented message is open");
+            }
+        }
+        match enc {
+            LengthEncoding::Bits16 if h.len < 126 => {
+                self.protocol_violation("frame length not in its shortest encoding")
+            }
+            LengthEncoding::Bits64 if h.len > i64::MAX as u64 => {
+                self.protocol_violation("frame length of 2^63 or more")
+            }
+            LengthEncoding::Bits64 if h.len < 65536 => {
+                self.protocol_violation("frame length not in its shortest encoding")
+            }
+            _ => {}
+        }
+        self.rx.frame = Some(h);
+        self.rx.frame_payload.clear();
+        if opcode::is_control(h.opcode) {
+            self.rx.control.clear();
+            return;
+        }
+        if !self.rx.inside_message {
+            self.rx.inside_message = true;
+            self.rx.binary = h.opcode == opcode::BINARY;
+            self.rx.validate_utf8 = h.opcode == opcode::TEXT;
+            self.rx.utf8.reset();
+            self.rx.utf8_last = None;
+            self.rx.message.clear();
+            self.rx.declared = 0;
+        }
+        self.rx.declared = self.rx.declared.saturating_add(h.len);
+        if !self.closing.failed_by_me && self.rx.declared > self.opts.max_message {
+            let limit = self.opts.max_message;
+            self.fail(
+                close::MESSAGE_TOO_BIG,
+                &format!("message exceeds the limit of {limit} octets"),
+            );
+        }
+    }
+
+    fn on_frame_data(&mut self, chunk: &[u8]) {
+        let Some(h) = self.rx.frame else { return };
+        if self.log.enabled && self.rx.frame_payload.len() < 64 {
+            let room = 64 - self.rx.frame_payload.len();
+            self.rx
+                .frame_payload
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        if opcode::is_control(h.opcode) {
+            let room = CONTROL_KEEP.saturating_sub(self.rx.control.len());
+            self.rx
+                .control
+                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+            return;
+        }
+        if self.rx.validate_utf8 {
+            let status = self.rx.utf8.feed(chunk);
+            self.rx.utf8_last = Some(status);
+            if !status.valid {
+                self.invalid_payload("invalid UTF-8 in a text message");
+            }
+        }
+        if !self.closing.failed_by_me {
+            self.rx.message.extend_from_slice(chunk);
+        }
+    }
+
+    fn on_frame_end(&mut self) {
+        let Some(h) = self.rx.frame.take() else {
+            return;
+        };
+        let shown = std::mem::take(&mut self.rx.frame_payload);
+        if opcode::is_control(h.opcode) {
+            let payload = std::mem::take(&mut self.rx.control);
+            self.log.rx_frame(&h, &payload, h.len);
+            self.on_control_frame(h.opcode, payload);
+            return;
+        }
+        self.log.rx_frame(&h, &shown, h.len);
+        if !h.fin {
+            return;
+        }
+        if self.rx.validate_utf8 {
+            let complete = self
+                .rx
+                .utf8_last
+                .unwrap_or(Utf8Status {
+                    valid: true,
+                    complete: true,
+                })
+                .complete;
+            if !complete {
+                self.invalid_payload("text message ends inside a UTF-8 code point");
+            }
+        }
+        self.rx.inside_message = false;
+        if !self.closing.failed_by_me {
+            let payload = std::mem::take(&mut self.rx.message);
+            let binary = self.rx.binary;
+            self.on_message(payload, binary);
+        }
+        self.rx.message = Vec::new();
+    }
+
+    fn on_control_frame(&mut self, op: u8, payload: Vec<u8>) {
+        match op {
+            opcode::CLOSE => {
+                let code =
+                    (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                let reason = (payload.len() > 2).then(|| payload[2..].to_vec());
+                self.on_close_frame(code, reason);
+            }
+            opcode::PING => {
+                if self.state == State::Open {
+                    let mut h = FrameHeader::new(opcode::PONG, true, payload.len() as u64);
+                    h.mask = self.role_mask();
+                    self.send_frame(h, &payload, None, None, false);
+                }
+            }
+            opcode::PONG => self.record(Event::Pong(payload)),
+            _ => {}
+        }
+    }
+
+    fn on_close_frame(&mut self, code: Option<u16>, reason: Option<Vec<u8>>) {
+        self.closing.remote_close_code = code;
+        if let Some(c) = code
+            && !close::is_sendable(c)
+        {
+            self.protocol_violation(&format!("invalid close code {c}"));
+        }
+        if let Some(r) = &reason {
+            if std::str::from_utf8(r).is_err() {
+                self.invalid_payload("close reason is not valid UTF-8");
+            }
+            self.closing.remote_close_reason = Some(String::from_utf8_lossy(r).into_owned());
+        }
+        match self.state {
+            State::Closing => {
+                self.timers.retain(|(_, t)| *t != Timer::CloseHandshake);
+                self.closing.was_clean = true;
+                match self.role {
+                    super::Role::Server => self.drop_tcp(),
+                    super::Role::Client => {
+                        let t = self.opts.server_drop_timeout;
+                        self.arm(t, Timer::ServerDrop);
+                    }
+                }
+            }
+            State::Open => {
+                self.closing.was_clean = true;
+                self.send_close(Some(close::NORMAL), None, true);
+                if self.role == super::Role::Server {
+                    self.drop_tcp();
+                }
+            }
+            State::Closed => self.closing.was_clean = false,
+        }
+    }
+
+    fn on_message(&mut self, payload: Vec<u8>, binary: bool) {
+        let Check::Echo {
+            round,
+            rounds,
+            len,
+            binary: want_binary,
+        } = &self.case.check
+        else {
+            self.record(Event::Message { payload, binary });
+            return;
+        };
+        let kind = |b: bool| if b { "binary" } else { "text" };
+        if binary != *want_binary || payload.len() != *len {
+            self.echo.passed = false;
+            self.echo.result = Some(format!(
+                "Expected a {} message of {} octets, got a {} message of {}.",
+                kind(*want_binary),
+                len,
+                kind(binary),
+                payload.len()
+            ));
+        } else {
+            self.echo.rounds_done += 1;
+            if self.echo.rounds_done < *rounds {
+                let round = round.clone();
+                for step in &round {
+                    self.run_step(step);
+                }
+                return;
+            }
+            self.echo.passed = true;
+            self.echo.result = Some(format!(
+                "Received {} {} message(s) of {} octets.",
+                rounds,
+                kind(binary),
+                len
+            ));
+        }
+        self.log.set_enabled(true);
+        self.send_close(Some(close::NORMAL), None, false);
+    }
+
+    /// Records an event; once the events match every expected outcome, the
+    /// case starts the closing handshake itself if it is to close.
+    pub(super) fn record(&mut self, e: Event) {
+        self.received.push(e);
+        let all_match = match &self.case.check {
+            Check::Events { outcomes, .. } => outcomes.iter().all(|(_, ev)| *ev == self.received),
+            Check::Echo { .. } => true,
+        };
+        if all_match && self.case.close.closed_by_me && !self.case.suppress_close {
+            let code = self.case.close.codes.first().copied();
+            self.send_close(code, None, false);
+        }
+        self.wake_if_waited_for();
+    }
+}

@@ -1,0 +1,133 @@
+//! Running a case's steps: frames, messages, closes, waits and the timers
+//! that bound the case.
+
+use serde_json::json;
+
+use super::session::{Session, State, Timer};
+use crate::catalogue::{Event, Mask, Step};
+use crate::wire::frame::{FrameHeader, opcode};
+
+impl Session<'_> {
+    /// Runs steps from the current position until a wait or the end.
+    pub(super) fn run_script(&mut self) {
+        let script = &self.case.script;
+        while self.pc < script.len() && self.waiting.is_none() {
+            let step = &script[self.pc];
+            self.pc += 1;
+            if !self.run_step(step) {
+                self.pc = script.len();
+            }
+        }
+    }
+
+    /// One step; false stops the script.
+    pub(super) fn run_step(&mut self, step: &Step) -> bool {
+        match step {
+            Step::Frame(f) => {
+                let payload = f.payload.bytes();
+                let mut h = FrameHeader::new(f.opcode, f.fin, payload.len() as u64);
+                h.rsv = f.rsv;
+                h.mask = match f.mask {
+                    Mask::Role => self.role_mask(),
+                    Mask::Key(k) => Some(k),
+                    Mask::Unmasked => None,
+                };
+                let repeat = matches!(f.payload, crate::catalogue::Payload::Repeat { .. })
+                    .then(|| payload.len());
+                self.send_frame(h, &payload, repeat, f.chop, f.sync);
+            }
+            Step::Message {
+                payload,
+                binary,
+                fragment_size,
+            } => {
+                if self.state == State::Open {
+                    self.send_message(&payload.bytes(), *binary, *fragment_size);
+                }
+            }
+            Step::FrameHead { opcode, fin, len } => {
+                if self.state == State::Open {
+                    let mut h = FrameHeader::new(*opcode, *fin, *len);
+                    h.mask = self.role_mask();
+                    self.log.tx_frame(&h, &[], None, None, false);
+                    let mut bytes = Vec::new();
+                    h.encode(&mut bytes);
+                    self.queue(bytes, None, false);
+                    self.open_frame = Some((h.mask, 0));
+                }
+            }
+            Step::FrameBody(data) => {
+                if self.state == State::Open
+                    && let Some((mask, offset)) = self.open_frame
+                {
+                    let mut bytes = data.clone();
+                    if let Some(k) = mask {
+                        crate::wire::mask::apply_mask(&mut bytes, k, offset);
+                    }
+                    self.open_frame = Some((mask, offset + bytes.len()));
+                    self.queue(bytes, None, false);
+                }
+            }
+            Step::Close { code, reason } => self.send_close(*code, reason.as_deref(), false),
+            Step::Wait { max, until: _, tag } => {
+                self.log.timer(json!(["CT", max.as_secs_f64(), tag]));
+                self.waiting = match step {
+                    Step::Wait { until, .. } => Some(*until),
+                    _ => None,
+                };
+                self.arm(*max, Timer::Script);
+                self.wake_if_waited_for();
+            }
+            Step::Checkpoint(tag) => {
+                if self.state != State::Open {
+                    return false;
+                }
+                self.received.push(Event::Timeout(tag));
+            }
+            Step::KillAfter(d) => {
+                self.log.timer(json!(["KL", d.as_secs_f64()]));
+                self.arm(*d, Timer::Kill);
+            }
+            Step::CloseAfter(d) => {
+                self.log.timer(json!(["TI", d.as_secs_f64()]));
+                self.arm(*d, Timer::CloseAfter);
+            }
+        }
+        true
+    }
+
+    /// A message through the normal send path, fragmented like Autobahn's
+    /// `sendMessage`: when the payload is an exact multiple of the fragment
+    /// size, an empty final fragment carries FIN.
+    fn send_message(&mut self, payload: &[u8], binary: bool, fragment_size: Option<usize>) {
+        let op = if binary { opcode::BINARY } else { opcode::TEXT };
+        let size = match fragment_size {
+            Some(s) if payload.len() > s => s.max(1),
+            _ => {
+                let mut h = FrameHeader::new(op, true, payload.len() as u64);
+                h.mask = self.role_mask();
+                self.send_frame(h, payload, None, None, false);
+                return;
+            }
+        };
+        let mut start = 0;
+        let mut first = true;
+        loop {
+            let end = start + size;
+            let last = end > payload.len();
+            let piece = &payload[start..end.min(payload.len())];
+            let mut h = FrameHeader::new(
+                if first { op } else { opcode::CONTINUATION },
+                last,
+                piece.len() as u64,
+            );
+            h.mask = self.role_mask();
+            self.send_frame(h, piece, None, None, false);
+            if last {
+                break;
+            }
+            first = false;
+            start = end;
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The protocol state machine of the fuzzing peer, without I/O: what it
+//! sends is queued in `out`, time comes in through `on_timers`. It follows
+//! the rules of Autobahn's peer, because the verdicts depend on them:
+//! a protocol error is answered with a close frame (1002, or 1007 for bad
+//! UTF-8) and processing goes on; a second error while closing drops TCP;
+//! our close is answered within a second or we drop; as a client we wait a
+//! second for the server to drop TCP after the closing handshake.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::wirelog::WireLog;
+use crate::catalogue::{Case, Check, Event, Until};
+use crate::wire::decode::Decoder;
+use crate::wire::utf8::{Utf8Status, Utf8Validator};
+use crate::wire::{close, frame};
+
+/// Our side of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// We are the client: the peer under test is a server.
+    Client,
+    /// We are the server: the peer under test is a client.
+    Server,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Open,
+    /// A close frame has been sent.
+    Closing,
+    Closed,
+}
+
+/// Bytes for the socket, or the order to close it.
+#[derive(Debug)]
+pub enum Write {
+    Data {
+        bytes: Vec<u8>,
+        chop: Option<usize>,
+        sync: bool,
+    },
+    Drop,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// How long the peer has to answer our close frame.
+    pub close_handshake_timeout: Duration,
+    /// How long a server has to drop TCP after the closing handshake.
+    pub server_drop_timeout: Duration,
+    /// The largest message we take in; a larger one fails the connection (1009).
+    pub max_message: u64,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            close_handshake_timeout: Duration::from_secs(1),
+            server_drop_timeout: Duration::from_secs(1),
+            max_message: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Timer {
+    Kill,
+    CloseAfter,
+    CloseHandshake,
+    ServerDrop,
+    Script,
+}
+
+/// How the connection ended, in Autobahn's terms.
+#[derive(Clone, Debug, Default)]
+pub struct Closing {
+    pub closed_by_me: bool,
+    pub failed_by_me: bool,
+    pub dropped_by_me: bool,
+    pub was_clean: bool,
+    pub was_not_clean_reason: Option<String>,
+    pub was_server_connection_drop_timeout: bool,
+    pub was_close_handshake_timeout: bool,
+    pub local_close_code: Option<u16>,
+    pub local_close_reason: Option<Vec<u8>>,
+    pub remote_close_code: Option<u16>,
+    pub remote_close_reason: Option<String>,
+    /// Why we failed the connection, when we did.
+    pub failure: Option<String>,
+}
+
+/// Progress of a 9.x echo case.
+#[derive(Default)]
+pub(super) struct EchoProgress {
+    pub rounds_done: usize,
+    pub passed: bool,
+    pub result: Option<String>,
+}
+
+/// The message being received.
+#[derive(Default)]
+pub(super) struct Inbound {
+    pub decoder: Decoder,
+    pub frame: Option<frame::FrameHeader>,
+    pub frame_payload: Vec<u8>,
+    pub inside_message: bool,
+    pub binary: bool,
+    pub validate_utf8: bool,
+    pub utf8: Utf8Validator,
+    pub utf8_last: Option<Utf8Status>,
+    pub message: Vec<u8>,
+    pub declared: u64,
+    pub control: Vec<u8>,
+}
+
+pub struct Session<'c> {
+    pub(super) case: &'c Case,
+    pub(super) role: Role,
+    pub(super) opts: SessionOptions,
+    pub state: State,
+    pub closing: Closing,
+    pub received: Vec<Event>,
+    pub out: Vec<Write>,
+    pub log: WireLog,
+    pub(super) rx: Inbound,
+    pub(super) timers: Vec<(Instant, Timer)>,
+    pub(super) pc: usize,
+    pub(super) waiting: Option<Until>,
+    /// The mask and position of a frame written piecewise (`FrameHead`).
+    pub(super) open_frame: Option<(Option<[u8; 4]>, usize)>,
+    pub(super) echo: EchoProgress,
+    pub(super) now: Instant,
+}
+
+impl<'c> Session<'c> {
+    pub fn new(case: &'c Case, role: Role, opts: SessionOptions, start: Instant) -> Self {
+        let wirelog = !matches!(case.check, Check::Echo { .. });
+        Session {
+            case,
+            role,
+            opts,
+            state: State::Open,
+            closing: Closing::default(),
+            received: Vec::new(),
+            out: Vec::new(),
+            log: WireLog::new(start, wirelog),
+            rx: Inbound::default(),
+            timers: Vec::new(),
+            pc: 0,
+            waiting: None,
+            open_frame: None,
+            echo: EchoProgress::default(),
+            now: start,
+        }
+    }
+
+    /// The connection is open: run the script up to its first wait.
+    pub fn open(&mut self, now: Instant) {
+        self.now = now;
+        self.run_script();
+    }
+
+    pub(super) fn arm(&mut self, after: Duration, t: Timer) {
+        self.timers.push((self.now + after, t));
+    }
+
+    fn disarm(&mut self, t: Timer) {
+        self.timers.retain(|(_, k)| *k != t);
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.timers.iter().map(|(at, _)| *at).min()
+    }
+
+    /// Fires every timer that is due.
+    pub fn on_timers(&mut self, now: Instant) {
+        self.now = now;
+        while let Some(i) = self.timers.iter().position(|(at, _)| *at <= now) {
+            let (_, t) = self.timers.remove(i);
+            self.fire(t);
+        }
+    }
+
+    fn fire(&mut self, t: Timer) {
+        if self.state == State::Closed {
+            return;
+        }
+        match t {
+            Timer::Kill => {
+                self.log.timer(json!(["KLE"]));
+                self.fail(close::GOING_AWAY, "Going Away");
+            }
+            Timer::CloseAfter => {
+                self.log.timer(json!(["TIE"]));
+                self.send_close(None, None, false);
+            }
+            Timer::CloseHandshake => {
+                self.closing.was_clean = false;
+                self.closing.was_not_clean_reason =
+                    Some("peer did not respond (in time) in closing handshake".into());
+                self.closing.was_close_handshake_timeout = true;
+                self.drop_tcp();
+            }
+            Timer::ServerDrop => {
+                self.closing.was_clean = false;
+                self.closing.was_not_clean_reason =
+                    Some("server did not drop TCP connection (in time)".into());
+                self.closing.was_server_connection_drop_timeout = true;
+                self.drop_tcp();
+            }
+            Timer::Script => {
+                self.waiting = None;
+                self.log.timer(json!(["CTE", null]));
+                self.run_script();
+            }
+        }
+    }
+
+    /// A wait for events ends as soon as enough have been recorded.
+    pub(super) fn wake_if_waited_for(&mut self) {
+        if let Some(Until::Events(n)) = self.waiting
+            && self.received.len() >= n
+            && self.state != State::Closed
+        {
+            self.waiting = None;
+            self.disarm(Timer::Script);
+            self.log.timer(json!(["CTE", null]));
+            self.run_script();
+        }
+    }
+
+    /// Queues a frame; `chop` and `sync` shape the writes.
+    pub(super) fn send_frame(
+        &mut self,
+        header: frame::FrameHeader,
+        payload: &[u8],
+        repeat_len: Option<usize>,
+        chop: Option<usize>,
+        sync: bool,
+    ) {
+        self.log.tx_frame(&header, payload, repeat_len, chop, sync);
+        let bytes = frame::encode(&header, payload);
+        self.queue(bytes, chop, sync);
+    }
+
+    pub(super) fn queue(&mut self, bytes: Vec<u8>, chop: Option<usize>, sync: bool) {
+        match chop {
+            Some(c) if c > 0 => {
+                for piece in bytes.chunks(c) {
+                    self.log.tx_octets(piece, true);
+                }
+            }
+            _ => self.log.tx_octets(&bytes, sync),
+        }
+        self.out.push(Write::Data { bytes, chop, sync });
+    }
+
+    /// The mask a frame of ours carries: a client masks, a server does not.
+    pub(super) fn role_mask(&self) -> Option<[u8; 4]> {
+        match self.role {
+            Role::Client => Some(crate::wire::mask::random_key()),
+            Role::Server => None,
+        }
+    }
+
+    /// Sends a close frame and enters the closing state, if open.
+    pub(super) fn send_close(&mut self, code: Option<u16>, reason: Option<&[u8]>, is_reply: bool) {
+        if self.state != State::Open {
+            return;
+        }
+        let payload = close::payload(code, reason);
+        let mut h = frame::FrameHeader::new(frame::opcode::CLOSE, true, payload.len() as u64);
+        h.mask = self.role_mask();
+        self.send_frame(h, &payload, None, None, false);
+        self.state = State::Closing;
+        self.closing.closed_by_me = !is_reply;
+        self.closing.local_close_code = code;
+        self.closing.local_close_reason = reason.map(<[u8]>::to_vec);
+        if !is_reply {
+            let t = self.opts.close_handshake_timeout;
+            self.arm(t, Timer::CloseHandshake);
+        }
+    }
+
+    pub(super) fn drop_tcp(&mut self) {
+        if self.state != State::Closed {
+            self.closing.dropped_by_me = true;
+            self.state = State::Closed;
+            self.out.push(Write::Drop);
+        }
+    }
+
+    /// Fails the connection: a close frame with `code` if open, a drop if
+    /// we are already closing.
+    pub(super) fn fail(&mut self, code: u16, reason: &str) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.closing.failed_by_me = true;
+        self.closing
+            .failure
+            .get_or_insert_with(|| reason.to_string());
+        if self.state == State::Closing {
+            self.drop_tcp();
+        } else {
+            let r = reason.as_bytes();
+            self.send_close(Some(code), Some(&r[..r.len().min(123)]), false);
+        }
+    }
+
+    pub(super) fn protocol_violation(&mut self, reason: &str) {
+        self.fail(close::PROTOCOL_ERROR, reason);
+    }
+
+    pub(super) fn invalid_payload(&mut self, reason: &str) {
+        self.fail(close::INVALID_PAYLOAD, reason);
+    }
+
+    /// The peer closed TCP (or the socket failed).
+    pub fn on_tcp_closed(&mut self, now: Instant) {
+        self.now = now;
+        self.state = State::Closed;
+        if !self.closing.was_clean
+            && !self.closing.dropped_by_me
+            && self.closing.was_not_clean_reason.is_none()
+        {
+            self.closing.was_not_clean_reason = Some(
+                "peer dropped the TCP connection without previous WebSocket closing handshake"
+                    .into(),
+            );
+        }
+    }
+
+    /// The case ran past its bound: drop, recording why.
+    pub fn on_bound_exceeded(&mut self, bound: Duration) {
+        if self.state != State::Closed {
+            self.closing.was_clean = false;
+            self.closing.was_not_clean_reason = Some(format!(
+                "the case did not end within its bound of {bound:?}"
+            ));
+            self.drop_tcp();
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Sockets and time around a session: connect, the opening handshake, then
+//! bytes in, bytes out and timers until the connection is gone. Reading and
+//! writing run side by side, so a peer that echoes while we are still
+//! sending a large message never deadlocks against us.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+
+use super::outcome::CaseOutcome;
+use super::session::{Role, Session, SessionOptions, State, Write};
+use super::verdict;
+use crate::catalogue::{Case, Step};
+use crate::wire::handshake;
+
+/// Where a server under test listens.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub url: String,
+    /// host:port to connect to.
+    pub addr: String,
+    /// The Host header.
+    pub host: String,
+    /// Path and query.
+    pub resource: String,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let u = url::Url::parse(url).map_err(|e| format!("{url:?} is not a valid URL ({e})"))?;
+        match u.scheme() {
+            "ws" => {}
+            "wss" => {
+                return Err(format!(
+                    "{url}: wss:// is not supported; test the server over plain ws://"
+                ));
+            }
+            s => return Err(format!("{url}: the scheme must be ws://, not {s}://")),
+        }
+        let host = u
+            .host_str()
+            .ok_or_else(|| format!("{url}: the URL has no host"))?;
+        let port = u.port_or_known_default().unwrap_or(80);
+        let mut resource = u.path().to_string();
+        if resource.is_empty() {
+            resource.push('/');
+        }
+        if let Some(q) = u.query() {
+            resource.push('?');
+            resource.push_str(q);
+        }
+        Ok(Target {
+            url: url.to_string(),
+            addr: format!("{host}:{port}"),
+            host: format!("{host}:{port}"),
+            resource,
+        })
+    }
+}
+
+/// How long the opening handshake may take (Autobahn's default).
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
+/// The user agent we announce.
+pub const USER_AGENT: &str = concat!("wsspec/", env!("CARGO_PKG_VERSION"));
+
+pub fn utc_now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// The longest a case may take: every wait and timer in its script, the
+/// closing handshake's two timeouts and a margin. A peer that never answers
+/// is cut off here.
+pub fn case_bound(case: &Case) -> Duration {
+    let mut waits = Duration::ZERO;
+    let mut timer = Duration::ZERO;
+    for s in &case.script {
+        match s {
+            Step::Wait { max, .. } => waits += *max,
+            Step::KillAfter(d) | Step::CloseAfter(d) => timer = timer.max(*d),
+            _ => {}
+        }
+    }
+    waits + timer + Duration::from_secs(4)
+}
+
+/// Connects and performs the client's opening handshake. On success returns
+/// the stream, the bytes that followed the answer, the request and answer.
+pub async fn client_connect(
+    target: &Target,
+) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
+    let fut = async {
+        let stream = TcpStream::connect(&target.addr).await.map_err(|e| {
+            (
+                format!("cannot connect to {}: {e}", target.addr),
+                false,
+                String::new(),
+            )
+        })?;
+        stream.set_nodelay(true).ok();
+        client_handshake(stream, target).await
+    };
+    match tokio::time::timeout(OPEN_TIMEOUT, fut).await {
+        Ok(r) => r,
+        Err(_) => Err((
+            format!("the opening handshake did not finish within {OPEN_TIMEOUT:?}"),
+            true,
+            String::new(),
+        )),
+    }
+}
+
+async fn client_handshake(
+    mut stream: TcpStream,
+    target: &Target,
+) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
+    let key = handshake::new_key();
+    let request = handshake::client_request(&target.host, &target.resource, &key, USER_AGENT);
+    let req_text = String::from_utf8_lossy(&request).into_owned();
+    let fail = |m: String| (m, false, req_text.clone());
+    stream
+        .write_all(&request)
+        .await
+        .map_err(|e| fail(format!("sending the opening handshake failed: {e}")))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| fail(format!("reading the handshake answer failed: {e}")))?;
+        if n == 0 {
+            return Err(fail(
+                "the server closed the connection during the opening handshake".into(),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some((head, used)) = handshake::parse_response(&buf).map_err(fail)? {
+            handshake::verify_response(&head, &key).map_err(fail)?;
+            let rest = buf[used..].to_vec();
+            return Ok((stream, rest, req_text, head));
+        }
+    }
+}
+
+/// Runs one case against a server.
+pub async fn run_client_case(
+    case: &Case,
+    index: usize,
+    target: &Target,
+    agent: &str,
+    opts: &SessionOptions,
+) -> CaseOutcome {
+    let started = utc_now();
+    let start = Instant::now();
+    let (stream, rest, request, head) = match client_connect(target).await {
+        Ok(x) => x,
+        Err((reason, timeout, request)) => {
+            let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &reason);
+            o.was_open_handshake_timeout = timeout;
+            o.http_request = request;
+            return o;
+        }
+    };
+    let mut session = Session::new(case, Role::Client, opts.clone(), Instant::now());
+    let case_start = Instant::now();
+    session.open(case_start);
+    if !rest.is_empty() {
+        session.on_bytes(&rest, Instant::now());
+    }
+    drive(&mut session, stream, case_bound(case)).await;
+    let verdict = verdict::judge(&session);
+    CaseOutcome {
+        id: case.id.clone(),
+        index,
+        description: case.description.clone(),
+        expectation: case.expectation.clone(),
+        agent: agent.to_string(),
+        started,
+        duration_ms: ms(case_start),
+        verdict,
+        expected: match &case.check {
+            crate::catalogue::Check::Events { outcomes, .. } => outcomes.clone(),
+            _ => Vec::new(),
+        },
+        expected_close: case.close.clone(),
+        received: std::mem::take(&mut session.received),
+        closing: session.closing.clone(),
+        was_open: true,
+        was_open_handshake_timeout: false,
+        is_server: false,
+        report_time: case.timed,
+        http_request: request,
+        http_response: String::from_utf8_lossy(&head.raw).into_owned(),
+        wirelog: Some(session.log),
+    }
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+/// Moves bytes between the socket and the session until the connection is
+/// closed by either side or the case's bound passes.
+pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration) {
+    let (mut rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut writer = tokio::spawn(write_loop(wr, rx));
+    let hard = Instant::now() + bound;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        for w in session.out.drain(..) {
+            let _ = tx.send(w);
+        }
+        if session.state == State::Closed {
+            break;
+        }
+        let deadline = session.next_deadline().map_or(hard, |d| d.min(hard));
+        tokio::select! {
+            r = rd.read(&mut buf) => match r {
+                Ok(0) | Err(_) => {
+                    session.on_tcp_closed(Instant::now());
+                    break;
+                }
+                Ok(n) => session.on_bytes(&buf[..n], Instant::now()),
+            },
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                let now = Instant::now();
+                if now >= hard {
+                    session.on_bound_exceeded(bound);
+                } else {
+                    session.on_timers(now);
+                }
+            }
+        }
+    }
+    for w in session.out.drain(..) {
+        let _ = tx.send(w);
+    }
+    let _ = tx.send(Write::Drop);
+    drop(tx);
+    // Give queued bytes (a last close frame) a moment to leave, never longer.
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
+}
+
+async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Write>) {
+    let mut failed = false;
+    let mut next: Option<Write> = None;
+    loop {
+        let w = match next.take() {
+            Some(w) => w,
+            None => match rx.recv().await {
+                Some(w) => w,
+                None => break,
+            },
+        };
+        let Write::Data {
+            mut bytes,
+            chop,
+            sync,
+        } = w
+        else {
+            break;
+        };
+        if failed {
+            continue;
+        }
+        match chop {
+            Some(c) if c > 0 => {
+                for piece in bytes.chunks(c) {
+                    if wr.write_all(piece).await.is_err() {
+                        failed = true;
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+            _ if sync => {
+                failed = wr.write_all(&bytes).await.is_err();
+                tokio::task::yield_now().await;
+            }
+            _ => {
+                // Plain writes queued together leave as one TCP write.
+                while let Ok(more) = rx.try_recv() {
+                    match more {
+                        Write::Data {
+                            bytes: b,
+                            chop: None,
+                            sync: false,
+                        } => bytes.extend_from_slice(&b),
+                        other => {
+                            next = Some(other);
+                            break;
+                        }
+                    }
+                }
+                failed = wr.write_all(&bytes).await.is_err();
+            }
+        }
+    }
+    let _ = wr.shutdown().await;
+}

@@ -1,0 +1,116 @@
+//! Turning what happened into the pair `behavior` / `behaviorClose`, by
+//! Autobahn's rules: the events must equal one of the expected sequences;
+//! the close must come from the expected side, be clean where required and
+//! carry an expected code; then the case's own amendment applies.
+
+use super::session::{Role, Session};
+use crate::catalogue::{Amend, Behavior, Check};
+
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub behavior: Behavior,
+    pub behavior_close: Behavior,
+    pub result: String,
+    pub result_close: String,
+}
+
+/// The verdict when the opening handshake never completed.
+pub fn not_opened(reason: &str) -> Verdict {
+    Verdict {
+        behavior: Behavior::Failed,
+        behavior_close: Behavior::Failed,
+        result: format!("The case could not run: {reason}."),
+        result_close: "The WebSocket opening handshake was never completed.".into(),
+    }
+}
+
+pub fn judge(s: &Session) -> Verdict {
+    let case = s.case;
+    let c = &s.closing;
+    let mut v = Verdict {
+        behavior: Behavior::Failed,
+        behavior_close: Behavior::Failed,
+        result: "The events differ from every expected sequence.".into(),
+        result_close: "The TCP connection was dropped without a closing handshake.".into(),
+    };
+    match &case.check {
+        Check::Events { outcomes, .. } => {
+            if let Some((b, _)) = outcomes.iter().find(|(_, ev)| *ev == s.received) {
+                v.behavior = *b;
+                v.result = "The events match an expected sequence.".into();
+            }
+        }
+        Check::Echo { .. } => {
+            if s.echo.passed {
+                v.behavior = Behavior::Ok;
+            }
+            v.result = s.echo.result.clone().unwrap_or_else(|| {
+                "No echo arrived before the case's time ran out or the connection closed.".into()
+            });
+        }
+    }
+    let exp = &case.close;
+    if exp.closed_by_me != c.closed_by_me {
+        v.behavior_close = Behavior::Failed;
+        v.result_close = if exp.closed_by_me {
+            "The peer started the closing handshake (or failed the connection) where we were to close.".into()
+        } else {
+            match &c.failure {
+                Some(f) if c.failed_by_me => {
+                    format!("The peer did not fail the connection; we did ({f}).")
+                }
+                _ => "The peer did not fail the connection; we had to close it.".into(),
+            }
+        };
+    } else if exp.require_clean && !c.was_clean {
+        v.behavior_close = Behavior::Unclean;
+        v.result_close = format!(
+            "The closing handshake was to be clean: {}.",
+            c.was_not_clean_reason.as_deref().unwrap_or("it was not")
+        );
+    } else if let Some(code) = c.remote_close_code.filter(|code| !exp.codes.contains(code)) {
+        v.behavior_close = Behavior::WrongCode;
+        let want: Vec<String> = exp.codes.iter().map(u16::to_string).collect();
+        v.result_close = format!(
+            "The peer closed with {code}; expected {} or none.",
+            want.join(" or ")
+        );
+    } else if s.role == Role::Client && c.dropped_by_me {
+        // Testing a server, we had to drop TCP ourselves: RFC 6455 §7.1.1
+        // wants the server to close it first.
+        v.behavior_close = Behavior::FailedByClient;
+        v.result_close =
+            "The server should have closed the TCP connection; we (the client) had to.".into();
+    } else {
+        v.behavior_close = Behavior::Ok;
+        v.result_close = "The connection was closed properly.".into();
+    }
+    if exp.wrong_endpoint_fatal && exp.closed_by_me != c.closed_by_me {
+        v.behavior = Behavior::Failed;
+    }
+    if let Check::Events { amend, .. } = &case.check {
+        match amend {
+            Amend::None => {}
+            Amend::WrongCodeFails => {
+                if v.behavior_close == Behavior::WrongCode {
+                    v.behavior = Behavior::Failed;
+                    v.result = v.result_close.clone();
+                }
+            }
+            Amend::Informational => {
+                v.result = match v.behavior {
+                    Behavior::Ok => {
+                        "RFC 6455 leaves this open; the peer took the path expected first.".into()
+                    }
+                    Behavior::NonStrict => {
+                        "RFC 6455 leaves this open; the peer took the alternative path.".into()
+                    }
+                    _ => "RFC 6455 leaves this open.".into(),
+                };
+                v.behavior = Behavior::Informational;
+                v.behavior_close = Behavior::Informational;
+            }
+        }
+    }
+    v
+}

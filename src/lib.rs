@@ -1,0 +1,13 @@
+//! wsspec: a WebSocket conformance harness. It runs Autobahn|Testsuite's
+//! case catalogue natively, with Autobahn's case IDs, verdicts and report
+//! layout.
+//!
+//! Layers depend one way: `wire` (bytes) ← `catalogue` (cases as values) ←
+//! `engine` (runs a case, judges it) ← `report` (writes results) ← `cli`.
+
+pub mod catalogue;
+pub mod cli;
+pub mod echo;
+pub mod engine;
+pub mod report;
+pub mod wire;

@@ -1,0 +1,191 @@
+//! Autobahn's report layout: `OUT/index.json` shaped
+//! `{agent: {case: {behavior, behaviorClose, duration, remoteCloseCode, reportfile}}}`
+//! and one JSON file per agent and case with the same fields Autobahn writes,
+//! so tools that read Autobahn's reports read ours.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::catalogue::Event;
+use crate::engine::CaseOutcome;
+use crate::engine::wirelog::text_or_hex;
+
+/// Autobahn's file-name cleaning: lower case, anything but a–z and 0–9
+/// becomes `_`, ends trimmed.
+pub fn clean_for_filename(s: &str) -> String {
+    let spaced: String = s
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    spaced.trim().replace(' ', "_")
+}
+
+pub fn report_file_name(agent: &str, id: &str) -> String {
+    format!(
+        "{}_case_{}.json",
+        clean_for_filename(agent),
+        id.replace('.', "_")
+    )
+}
+
+fn event_json(e: &Event) -> Value {
+    match e {
+        Event::Message { payload, binary } => json!(["message", text_or_hex(payload), binary]),
+        Event::Pong(p) => json!(["pong", text_or_hex(p)]),
+        Event::Timeout(tag) => json!(["timeout", tag]),
+    }
+}
+
+fn counts<K: ToString>(m: &BTreeMap<K, u64>) -> Value {
+    Value::Object(m.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+}
+
+pub fn case_json(o: &CaseOutcome) -> Value {
+    let expected: Map<String, Value> = o
+        .expected
+        .iter()
+        .map(|(b, evs)| {
+            (
+                b.as_str().to_string(),
+                Value::Array(evs.iter().map(event_json).collect()),
+            )
+        })
+        .collect();
+    let c = &o.closing;
+    let mut v = json!({
+        "agent": o.agent,
+        "behavior": o.verdict.behavior.as_str(),
+        "behaviorClose": o.verdict.behavior_close.as_str(),
+        "case": o.index,
+        "closedByMe": c.closed_by_me,
+        "createStats": true,
+        "createWirelog": o.wirelog.is_some(),
+        "description": o.description,
+        "droppedByMe": c.dropped_by_me,
+        "duration": o.duration_ms,
+        "expectation": o.expectation,
+        "expected": expected,
+        "expectedClose": {
+            "closeCode": o.expected_close.codes,
+            "closedByMe": o.expected_close.closed_by_me,
+            "requireClean": o.expected_close.require_clean,
+        },
+        "failedByMe": c.failed_by_me,
+        "httpRequest": o.http_request,
+        "httpResponse": o.http_response,
+        "id": o.id,
+        "isServer": o.is_server,
+        "localCloseCode": c.local_close_code,
+        "localCloseReason": c.local_close_reason.as_ref().map(|r| text_or_hex(r)),
+        "received": o.received.iter().map(event_json).collect::<Vec<_>>(),
+        "remoteCloseCode": c.remote_close_code,
+        "remoteCloseReason": c.remote_close_reason,
+        "reportCompressionRatio": false,
+        "reportTime": o.report_time,
+        "result": o.verdict.result,
+        "resultClose": o.verdict.result_close,
+        "started": o.started,
+        "trafficStats": null,
+        "wasClean": c.was_clean,
+        "wasCloseHandshakeTimeout": c.was_close_handshake_timeout,
+        "wasNotCleanReason": c.was_not_clean_reason,
+        "wasOpenHandshakeTimeout": o.was_open_handshake_timeout,
+        "wasServerConnectionDropTimeout": c.was_server_connection_drop_timeout,
+    });
+    if o.expected_close.wrong_endpoint_fatal {
+        v["expectedClose"]["closedByWrongEndpointIsFatal"] = json!(true);
+    }
+    if let Some(f) = &c.failure {
+        v["failureReason"] = json!(f);
+    }
+    match &o.wirelog {
+        Some(w) => {
+            v["rxOctetStats"] = counts(&w.rx_octets);
+            v["txOctetStats"] = counts(&w.tx_octets);
+            v["rxFrameStats"] = counts(&w.rx_frames);
+            v["txFrameStats"] = counts(&w.tx_frames);
+            v["wirelog"] = Value::Array(w.rows.clone());
+            v["wirelogTimes"] = json!(
+                w.times
+                    .iter()
+                    .map(|t| (t * 1000.0).round() / 1000.0)
+                    .collect::<Vec<_>>()
+            );
+        }
+        None => {
+            for k in [
+                "rxOctetStats",
+                "txOctetStats",
+                "rxFrameStats",
+                "txFrameStats",
+            ] {
+                v[k] = json!({});
+            }
+            v["wirelog"] = json!([]);
+        }
+    }
+    v
+}
+
+pub fn index_entry(o: &CaseOutcome) -> Value {
+    json!({
+        "behavior": o.verdict.behavior.as_str(),
+        "behaviorClose": o.verdict.behavior_close.as_str(),
+        "duration": o.duration_ms,
+        "remoteCloseCode": o.closing.remote_close_code,
+        "reportfile": report_file_name(&o.agent, &o.id),
+    })
+}
+
+/// Writes `dir/index.json` for every agent in `outcomes` and one file per
+/// case, as Autobahn does (the index covers this run only).
+pub fn write(dir: &Path, outcomes: &[CaseOutcome]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut index: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for o in outcomes {
+        index
+            .entry(o.agent.clone())
+            .or_default()
+            .insert(o.id.clone(), index_entry(o));
+        let file = dir.join(report_file_name(&o.agent, &o.id));
+        std::fs::write(file, pretty(&case_json(o)))?;
+    }
+    std::fs::write(dir.join("index.json"), pretty(&json!(index)))
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_like_autobahn() {
+        assert_eq!(
+            report_file_name("ws@8.18.3", "1.1.1"),
+            "ws_8_18_3_case_1_1_1.json"
+        );
+        assert_eq!(
+            report_file_name("websockets-echo", "12.1.10"),
+            "websockets_echo_case_12_1_10.json"
+        );
+        assert_eq!(
+            report_file_name("Tungstenite", "9.7.1"),
+            "tungstenite_case_9_7_1.json"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! The opening handshake (RFC 6455 §4): the client's request and the checks
+//! on the server's answer (§4.1), and the server's side (§4.2).
+
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+/// An opening handshake larger than this is refused rather than buffered.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+pub fn accept_for(key: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(key.as_bytes());
+    h.update(GUID.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+pub fn new_key() -> String {
+    let raw: [u8; 16] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+/// The client's upgrade request for `host` (as the Host header) and
+/// `resource` (path and query).
+pub fn client_request(host: &str, resource: &str, key: &str, user_agent: &str) -> Vec<u8> {
+    format!(
+        "GET {resource} HTTP/1.1\r\nUser-Agent: {user_agent}\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// A parsed HTTP head (request or response).
+#[derive(Debug, Clone, Default)]
+pub struct Head {
+    /// The status code of a response.
+    pub status: u16,
+    /// Method and path of a request.
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// The head's bytes, as received.
+    pub raw: Vec<u8>,
+}
+
+impl Head {
+    /// All values of a header (case-insensitive name).
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn get<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.values(name).next()
+    }
+
+    fn has_token(&self, name: &str, token: &str) -> bool {
+        self.values(name)
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+}
+
+/// Parses a response head. `Ok(None)`: not complete yet. On success also
+/// returns how many bytes the head took (frames may follow at once).
+pub fn parse_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => {
+            if resp.version != Some(1) {
+                return Err("the answer is not HTTP/1.1".into());
+            }
+            let head = Head {
+                status: resp.code.unwrap_or(0),
+                headers: collect(resp.headers),
+                raw: buf[..n].to_vec(),
+                ..Head::default()
+            };
+            Ok(Some((head, n)))
+        }
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(format!(
+            "the HTTP answer is over {MAX_HEAD} bytes without ending"
+        )),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(format!("the HTTP answer is malformed ({e})")),
+    }
+}
+
+/// Parses a request head, as a server receives it.
+pub fn parse_request(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => Ok(Some((
+            Head {
+                method: req.method.unwrap_or("").to_string(),
+                path: req.path.unwrap_or("").to_string(),
+                headers: collect(req.headers),
+                raw: buf[..n].to_vec(),
+                ..Head::default()
+            },
+            n,
+        ))),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(format!(
+            "the HTTP request is over {MAX_HEAD} bytes without ending"
+        )),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(format!("the HTTP request is malformed ({e})")),
+    }
+}
+
+fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
+    h.iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6).
+pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
+    if head.status != 101 {
+        return Err(format!(
+            "the server answered HTTP {} instead of 101",
+            head.status
+        ));
+    }
+    match head.get("upgrade") {
+        None => return Err("the answer has no Upgrade header".into()),
+        Some(u) if !u.eq_ignore_ascii_case("websocket") => {
+            return Err(format!("the Upgrade header is {u:?}, not websocket"));
+        }
+        _ => {}
+    }
+    if !head.has_token("connection", "upgrade") {
+        return Err("the Connection header does not contain upgrade".into());
+    }
+    let accepts: Vec<&str> = head.values("sec-websocket-accept").collect();
+    match accepts.as_slice() {
+        [] => return Err("the answer has no Sec-WebSocket-Accept header".into()),
+        [got] if *got != accept_for(key) => {
+            return Err(format!(
+                "Sec-WebSocket-Accept is {got:?}, expected {:?}",
+                accept_for(key)
+            ));
+        }
+        [_] => {}
+        _ => return Err("Sec-WebSocket-Accept appears more than once".into()),
+    }
+    if let Some(ext) = head.get("sec-websocket-extensions")
+        && !ext.trim().is_empty()
+    {
+        return Err(format!(
+            "the server chose extensions we did not offer: {ext}"
+        ));
+    }
+    if let Some(p) = head.get("sec-websocket-protocol")
+        && !p.trim().is_empty()
+    {
+        return Err(format!(
+            "the server chose a subprotocol we did not offer: {p}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_sample_accept() {
+        assert_eq!(
+            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    fn answer(extra: &str, key: &str) -> Head {
+        let text = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n{extra}\r\n",
+            accept_for(key)
+        );
+        parse_response(text.as_bytes()).unwrap().unwrap().0
+    }
+
+    #[test]
+    fn verifies_a_good_answer_and_rejects_bad_ones() {
+        let key = new_key();
+        assert!(verify_response(&answer("", &key), &key).is_ok());
+        assert!(verify_response(&answer("", &key), &new_key()).is_err());
+        let ext = answer("Sec-WebSocket-Extensions: permessage-deflate\r\n", &key);
+        assert!(verify_response(&ext, &key).is_err());
+        let ok200 = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap()
+            .unwrap()
+            .0;
+        assert!(verify_response(&ok200, &key).unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn partial_and_oversize_heads() {
+        assert!(parse_response(b"HTTP/1.1 101 Swi").unwrap().is_none());
+        let big = format!("HTTP/1.1 101 X\r\nX: {}", "a".repeat(MAX_HEAD + 10));
+        assert!(parse_response(big.as_bytes()).is_err());
+    }
+}
