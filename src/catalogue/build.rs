@@ -162,6 +162,7 @@ pub fn case(id: &str, description: &str, expectation: &str) -> Case {
         },
         close: normal_close(),
         suppress_close: false,
+        alone: false,
         timed: false,
     }
 }
@@ -211,8 +212,18 @@ impl Case {
         self
     }
 
+    /// Timed: the duration is reported, and the case runs alone.
     pub fn timed(mut self) -> Self {
         self.timed = true;
+        self.alone = true;
+        self
+    }
+
+    /// The verdict is a race in the peer (does it echo before it fails?),
+    /// which load from other cases would tip: run alone, as Autobahn runs
+    /// every case.
+    pub fn alone(mut self) -> Self {
+        self.alone = true;
         self
     }
 }

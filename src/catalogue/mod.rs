@@ -232,7 +232,10 @@ pub struct Case {
     /// Don't start the closing handshake when the events match: the case
     /// does its own closing (7.x).
     pub suppress_close: bool,
-    /// The verdict depends on time or load: run alone, report the duration.
+    /// The verdict depends on time or on how loaded the peer is: run with
+    /// no other case busy beside it.
+    pub alone: bool,
+    /// The duration is part of the result (Autobahn's `reportTime`).
     pub timed: bool,
 }
 

@@ -23,6 +23,7 @@ fn after_echo(id: &str, rsv: u8, how: &str, shape: impl Fn(FrameSpec) -> FrameSp
     .ok([message(HELLO, false)])
     .non_strict([])
     .close(peer_fails(PROTOCOL_ERROR))
+    .alone()
 }
 
 fn lone(id: &str, what: &str, f: FrameSpec) -> Case {

@@ -47,6 +47,7 @@ fn after_echo(id: &str, op: u8, payload: &str, chop: Option<usize>) -> Case {
     .ok([message(HELLO, false)])
     .non_strict([])
     .close(peer_fails(PROTOCOL_ERROR))
+    .alone()
 }
 
 pub fn cases() -> Vec<Case> {

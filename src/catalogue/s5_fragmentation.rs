@@ -198,7 +198,8 @@ pub fn cases() -> Vec<Case> {
         ])
         .ok([message("fragment1fragment2", false)])
         .non_strict([])
-        .close(peer_fails(PROTOCOL_ERROR)),
+        .close(peer_fails(PROTOCOL_ERROR))
+        .alone(),
         repeated_stray("5.16", false),
         repeated_stray("5.17", true),
         case(

@@ -78,7 +78,8 @@ pub fn cases() -> Vec<Case> {
         .ok([message("Hello World!", false)])
         .non_strict([])
         .suppress_close()
-        .amend(Amend::Informational),
+        .amend(Amend::Informational)
+        .alone(),
         closing(
             "7.3.1",
             "A close frame with an empty payload (no code, no reason).",

@@ -85,6 +85,6 @@ mod tests {
         assert_eq!(ids.first(), Some(&"1.1.1"));
         assert_eq!(ids.last(), Some(&"10.1.1"));
         assert!(!ids.iter().any(|i| i.starts_with("9.7")));
-        assert_eq!(ids.len(), 8 + 42 - 12 + 1);
+        assert_eq!(ids.len(), 8 + 54 - 12 + 1);
     }
 }

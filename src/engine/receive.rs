@@ -185,12 +185,11 @@ impl Session<'_> {
                 let reason = (payload.len() > 2).then(|| payload[2..].to_vec());
                 self.on_close_frame(code, reason);
             }
-            opcode::PING => {
-                if self.state == State::Open {
-                    let mut h = FrameHeader::new(opcode::PONG, true, payload.len() as u64);
-                    h.mask = self.role_mask();
-                    self.send_frame(h, &payload, None, None, false);
-                }
+            // A ping is answered while open; nothing is recorded.
+            opcode::PING if self.state == State::Open => {
+                let mut h = FrameHeader::new(opcode::PONG, true, payload.len() as u64);
+                h.mask = self.role_mask();
+                self.send_frame(h, &payload, None, None, false);
             }
             opcode::PONG => self.record(Event::Pong(payload)),
             _ => {}
@@ -224,6 +223,7 @@ impl Session<'_> {
             }
             State::Open => {
                 self.closing.was_clean = true;
+                self.out.push(super::session::Write::Purge);
                 self.send_close(Some(close::NORMAL), None, true);
                 if self.role == super::Role::Server {
                     self.drop_tcp();

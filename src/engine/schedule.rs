@@ -1,14 +1,19 @@
-//! Running a selection of cases against one peer: many at once, except the
-//! timed ones (9.x), which run one after another with nothing beside them.
+//! Running a selection of cases against one peer. Most cases run many at
+//! once. Cases whose verdict depends on time or load (9.x, and the races
+//! between an echo and a failure) run one at a time with no other case
+//! busy: they start once every other case has finished or is only waiting
+//! out a pause (the 6.4.x cases watch the peer for a second or two).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::Notify;
 
 use super::outcome::CaseOutcome;
 use super::session::SessionOptions;
-use super::transport::{Target, run_client_case};
+use super::transport::{Activity, Target, run_client_case};
 use crate::catalogue::Case;
 
 pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
@@ -18,6 +23,40 @@ pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
     }
     pb.set_prefix(agent.to_string());
     pb
+}
+
+/// Counts cases run together that are not finished and not idle.
+struct Busy {
+    count: AtomicUsize,
+    quiet: Notify,
+}
+
+impl Busy {
+    fn down(&self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.quiet.notify_waiters();
+        }
+    }
+
+    async fn until_quiet(&self) {
+        loop {
+            let notified = self.quiet.notified();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Activity for Busy {
+    fn set_idle(&self, idle: bool) {
+        if idle {
+            self.down();
+        } else {
+            self.count.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 /// Runs `cases` against the server at `target`; outcomes come back in
@@ -35,30 +74,45 @@ pub async fn run_against_server(
         .enumerate()
         .map(|(i, c)| (i + 1, Arc::new(c)))
         .collect();
-    let (timed, parallel): (Vec<_>, Vec<_>) = cases.into_iter().partition(|(_, c)| c.timed);
-    let spawn = |(index, case): (usize, Arc<Case>)| {
+    let (alone, together): (Vec<_>, Vec<_>) = cases.into_iter().partition(|(_, c)| c.alone);
+    let busy = Arc::new(Busy {
+        count: AtomicUsize::new(together.len()),
+        quiet: Notify::new(),
+    });
+    let spawn = |(index, case): (usize, Arc<Case>), track: Option<Arc<Busy>>| {
         let target = target.clone();
         let agent = agent.to_string();
         let opts = opts.clone();
         let progress = progress.clone();
         async move {
             progress.set_message(case.id.clone());
-            let handle =
-                tokio::spawn(
-                    async move { run_client_case(&case, index, &target, &agent, &opts).await },
-                );
+            let handle = tokio::spawn(async move {
+                let activity = track.as_deref().map(|b| b as &dyn Activity);
+                let o = run_client_case(&case, index, &target, &agent, &opts, activity).await;
+                if let Some(b) = &track {
+                    b.down();
+                }
+                o
+            });
             let outcome = handle.await.expect("a case task panicked");
             progress.inc(1);
             outcome
         }
     };
-    let mut out: Vec<CaseOutcome> = futures_util::stream::iter(parallel.into_iter().map(spawn))
-        .buffer_unordered(jobs.max(1))
-        .collect()
-        .await;
-    for c in timed {
-        out.push(spawn(c).await);
-    }
+    let together_run =
+        futures_util::stream::iter(together.into_iter().map(|c| spawn(c, Some(busy.clone()))))
+            .buffer_unordered(jobs.max(1))
+            .collect::<Vec<CaseOutcome>>();
+    let alone_run = async {
+        busy.until_quiet().await;
+        let mut out = Vec::new();
+        for c in alone {
+            out.push(spawn(c, None).await);
+        }
+        out
+    };
+    let (mut out, alone_out) = tokio::join!(together_run, alone_run);
+    out.extend(alone_out);
     out.sort_by_key(|o| o.index);
     out
 }

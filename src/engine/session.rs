@@ -41,6 +41,10 @@ pub enum Write {
         chop: Option<usize>,
         sync: bool,
     },
+    /// Frames queued before this and not yet started need not be sent: the
+    /// peer has closed and our close reply should go out as soon as
+    /// practical (RFC 6455 §5.5.1).
+    Purge,
     Drop,
 }
 
@@ -52,6 +56,10 @@ pub struct SessionOptions {
     pub server_drop_timeout: Duration,
     /// The largest message we take in; a larger one fails the connection (1009).
     pub max_message: u64,
+    /// Pause between the pieces of a chopped frame, so the peer reads them
+    /// apart as it does from Autobahn, which writes one piece per reactor
+    /// turn. Timed cases measure the peer's speed and write back to back.
+    pub write_pause: Option<Duration>,
 }
 
 impl Default for SessionOptions {
@@ -60,6 +68,7 @@ impl Default for SessionOptions {
             close_handshake_timeout: Duration::from_secs(1),
             server_drop_timeout: Duration::from_secs(1),
             max_message: 64 * 1024 * 1024,
+            write_pause: Some(Duration::from_millis(1)),
         }
     }
 }

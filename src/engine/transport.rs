@@ -3,6 +3,8 @@
 //! writing run side by side, so a peer that echoes while we are still
 //! sending a large message never deadlocks against us.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -152,6 +154,7 @@ pub async fn run_client_case(
     target: &Target,
     agent: &str,
     opts: &SessionOptions,
+    activity: Option<&dyn Activity>,
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
@@ -164,13 +167,17 @@ pub async fn run_client_case(
             return o;
         }
     };
-    let mut session = Session::new(case, Role::Client, opts.clone(), Instant::now());
+    let mut opts = opts.clone();
+    if case.timed {
+        opts.write_pause = None;
+    }
+    let mut session = Session::new(case, Role::Client, opts, Instant::now());
     let case_start = Instant::now();
     session.open(case_start);
     if !rest.is_empty() {
         session.on_bytes(&rest, Instant::now());
     }
-    drive(&mut session, stream, case_bound(case)).await;
+    drive(&mut session, stream, case_bound(case), activity).await;
     let verdict = verdict::judge(&session);
     CaseOutcome {
         id: case.id.clone(),
@@ -202,20 +209,48 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
+/// Tells the scheduler when a case is busy and when it only waits out a
+/// pause (6.4.x), so timed cases need not wait for the pause to end.
+pub trait Activity: Send + Sync {
+    fn set_idle(&self, idle: bool);
+}
+
 /// Moves bytes between the socket and the session until the connection is
 /// closed by either side or the case's bound passes.
-pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration) {
+pub async fn drive(
+    session: &mut Session<'_>,
+    stream: TcpStream,
+    bound: Duration,
+    activity: Option<&dyn Activity>,
+) {
     let (mut rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut writer = tokio::spawn(write_loop(wr, rx));
+    let epoch = Arc::new(AtomicU64::new(0));
+    let pause = session.opts.write_pause;
+    let mut writer = tokio::spawn(write_loop(wr, rx, epoch.clone(), pause));
     let hard = Instant::now() + bound;
     let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        for w in session.out.drain(..) {
-            let _ = tx.send(w);
+    let mut idle = false;
+    let send = |out: &mut Vec<Write>| {
+        for w in out.drain(..) {
+            if let Write::Purge = w {
+                epoch.fetch_add(1, Ordering::SeqCst);
+            } else {
+                let _ = tx.send((epoch.load(Ordering::SeqCst), w));
+            }
         }
+    };
+    loop {
+        send(&mut session.out);
         if session.state == State::Closed {
             break;
+        }
+        let now_idle = session.waiting == Some(crate::catalogue::Until::Bound);
+        if let Some(a) = activity
+            && now_idle != idle
+        {
+            a.set_idle(now_idle);
+            idle = now_idle;
         }
         let deadline = session.next_deadline().map_or(hard, |d| d.min(hard));
         tokio::select! {
@@ -236,10 +271,13 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
             }
         }
     }
-    for w in session.out.drain(..) {
-        let _ = tx.send(w);
+    if let Some(a) = activity
+        && idle
+    {
+        a.set_idle(false);
     }
-    let _ = tx.send(Write::Drop);
+    send(&mut session.out);
+    let _ = tx.send((u64::MAX, Write::Drop));
     drop(tx);
     // Give queued bytes (a last close frame) a moment to leave, never longer.
     if tokio::time::timeout(Duration::from_secs(1), &mut writer)
@@ -250,14 +288,29 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
     }
 }
 
-async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Write>) {
-    let mut failed = false;
-    let mut next: Option<Write> = None;
+/// Plain writes queued together leave as one TCP write, up to this size.
+const COALESCE: usize = 64 * 1024;
+
+async fn write_loop(
+    mut wr: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<(u64, Write)>,
+    epoch: Arc<AtomicU64>,
+    pause: Option<Duration>,
+) {
+    let mut next: Option<(u64, Write)> = None;
+    let stale = |e: u64| e < epoch.load(Ordering::SeqCst);
+    // A steady beat for chopped writes: missed beats are not made up, so a
+    // loaded runtime stretches the gaps rather than bunching the pieces.
+    let mut beat = pause.map(|p| {
+        let mut i = tokio::time::interval(p);
+        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        i
+    });
     loop {
-        let w = match next.take() {
-            Some(w) => w,
+        let (e, w) = match next.take() {
+            Some(x) => x,
             None => match rx.recv().await {
-                Some(w) => w,
+                Some(x) => x,
                 None => break,
             },
         };
@@ -269,40 +322,58 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Writ
         else {
             break;
         };
-        if failed {
+        if stale(e) {
             continue;
         }
-        match chop {
+        let ok = match chop {
             Some(c) if c > 0 => {
+                let mut ok = true;
                 for piece in bytes.chunks(c) {
                     if wr.write_all(piece).await.is_err() {
-                        failed = true;
+                        ok = false;
                         break;
                     }
-                    tokio::task::yield_now().await;
+                    if let Some(b) = beat.as_mut() {
+                        b.tick().await;
+                    }
                 }
+                ok
             }
-            _ if sync => {
-                failed = wr.write_all(&bytes).await.is_err();
-                tokio::task::yield_now().await;
-            }
+            // A frame on its own: its own write, never coalesced.
+            _ if sync => wr.write_all(&bytes).await.is_ok(),
             _ => {
-                // Plain writes queued together leave as one TCP write.
-                while let Ok(more) = rx.try_recv() {
+                while bytes.len() < COALESCE
+                    && let Ok(more) = rx.try_recv()
+                {
                     match more {
-                        Write::Data {
-                            bytes: b,
-                            chop: None,
-                            sync: false,
-                        } => bytes.extend_from_slice(&b),
+                        (
+                            e2,
+                            Write::Data {
+                                bytes: b,
+                                chop: None,
+                                sync: false,
+                            },
+                        ) if !stale(e2) => bytes.extend_from_slice(&b),
+                        (
+                            e2,
+                            Write::Data {
+                                chop: None,
+                                sync: false,
+                                ..
+                            },
+                        ) if stale(e2) => {}
                         other => {
                             next = Some(other);
                             break;
                         }
                     }
                 }
-                failed = wr.write_all(&bytes).await.is_err();
+                wr.write_all(&bytes).await.is_ok()
             }
+        };
+        if !ok {
+            // The peer is gone; what is left is dropped with the socket.
+            break;
         }
     }
     let _ = wr.shutdown().await;
