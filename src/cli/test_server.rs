@@ -39,6 +39,9 @@ pub struct Args {
     /// the connection with 1009.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     max_message_size: u64,
+    /// Seconds the opening handshake may take.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    open_timeout: f64,
 }
 
 struct Server {
@@ -58,12 +61,8 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
         let spec = read_client_spec(path)?;
         for s in &spec.servers {
-            let target =
-                Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
-            servers.push(Server {
-                agent: s.agent.clone().or(args.agent.clone()),
-                target,
-            });
+            let target = Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            servers.push(Server { agent: s.agent.clone().or(args.agent.clone()), target });
         }
         if include.is_empty() {
             include = spec.cases.clone();
@@ -74,23 +73,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             outdir = spec.outdir.as_ref().map(PathBuf::from);
         }
     } else if let Some(url) = &args.url {
-        servers.push(Server {
-            agent: args.agent.clone(),
-            target: Target::parse(url)?,
-        });
-    } else {
-        let addr = crate::echo::server::spawn("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
-        eprintln!("testing the built-in reference echo server at ws://{addr}");
-        servers.push(Server {
-            agent: Some(
-                args.agent
-                    .clone()
-                    .unwrap_or_else(|| "wsspec-echo-server".into()),
-            ),
-            target: Target::parse(&format!("ws://{addr}"))?,
-        });
+        servers.push(Server { agent: args.agent.clone(), target: Target::parse(url)? });
     }
     if include.is_empty() {
         include.push("*".into());
@@ -102,22 +85,31 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     }
     let cases = select::select(all, &include, &exclude);
     if cases.is_empty() {
-        return Err(format!(
-            "no case matches --cases {} --exclude {}",
-            include.join(","),
-            exclude.join(",")
-        )
-        .into());
+        return Err(format!("no case matches --cases {} --exclude {}", include.join(","), exclude.join(",")).into());
     }
-    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
+    if !(args.open_timeout > 0.0 && args.open_timeout < 3600.0) {
+        return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {}", args.open_timeout).into());
+    }
     let opts = SessionOptions {
         max_message: args.max_message_size,
+        open_timeout: std::time::Duration::from_secs_f64(args.open_timeout),
         ..SessionOptions::default()
     };
+    if servers.is_empty() {
+        let addr = crate::echo::server::spawn("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
+        eprintln!("testing the built-in reference echo server at ws://{addr}");
+        servers.push(Server {
+            agent: Some(args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into())),
+            target: Target::parse(&format!("ws://{addr}"))?,
+        });
+    }
+    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     let mut tables = Vec::new();
     for server in servers {
-        let agent = probe(&server).await?;
+        let agent = probe(&server, opts.open_timeout).await?;
         let mine: Vec<_> = cases
             .iter()
             .filter(|c| !excluded_for_agent(&agent_rules, &agent, &c.id))
@@ -127,11 +119,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let pb = progress_bar(mine.len(), &agent);
         let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
         pb.finish_and_clear();
-        tables.push(report::table::render(
-            &agent,
-            &got,
-            started.elapsed().as_millis(),
-        ));
+        tables.push(report::table::render(&agent, &got, started.elapsed().as_millis()));
         outcomes.extend(got);
     }
     report::autobahn::write(&outdir, &outcomes)
@@ -140,19 +128,15 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         println!("{t}");
     }
     println!("reports: {}", outdir.join("index.json").display());
-    Ok(if outcomes.iter().any(CaseOutcome::failed) {
-        EXIT_FAILED_CASES
-    } else {
-        EXIT_OK
-    })
+    Ok(if outcomes.iter().any(CaseOutcome::failed) { EXIT_FAILED_CASES } else { EXIT_OK })
 }
 
 /// Checks the server can be reached at all and learns its agent name from
 /// the Server header when none was given. A server that cannot be reached
 /// is bad input; one that answers the handshake wrongly is tested, and
 /// every case reports why it failed.
-async fn probe(server: &Server) -> Result<String, BadInput> {
-    match client_connect(&server.target).await {
+async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<String, BadInput> {
+    match client_connect(&server.target, open_timeout).await {
         Ok((stream, _, _, head)) => {
             drop(stream);
             Ok(server

@@ -60,6 +60,8 @@ pub struct SessionOptions {
     /// apart as it does from Autobahn, which writes one piece per reactor
     /// turn. Timed cases measure the peer's speed and write back to back.
     pub write_pause: Option<Duration>,
+    /// How long the opening handshake may take.
+    pub open_timeout: Duration,
 }
 
 impl Default for SessionOptions {
@@ -69,6 +71,7 @@ impl Default for SessionOptions {
             server_drop_timeout: Duration::from_secs(1),
             max_message: 64 * 1024 * 1024,
             write_pause: Some(Duration::from_millis(1)),
+            open_timeout: Duration::from_secs(5),
         }
     }
 }

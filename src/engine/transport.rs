@@ -63,8 +63,6 @@ impl Target {
     }
 }
 
-/// How long the opening handshake may take (Autobahn's default).
-pub const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 /// The user agent we announce.
 pub const USER_AGENT: &str = concat!("wsspec/", env!("CARGO_PKG_VERSION"));
 
@@ -92,6 +90,7 @@ pub fn case_bound(case: &Case) -> Duration {
 /// the stream, the bytes that followed the answer, the request and answer.
 pub async fn client_connect(
     target: &Target,
+    open_timeout: Duration,
 ) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
     let fut = async {
         let stream = TcpStream::connect(&target.addr).await.map_err(|e| {
@@ -104,10 +103,10 @@ pub async fn client_connect(
         stream.set_nodelay(true).ok();
         client_handshake(stream, target).await
     };
-    match tokio::time::timeout(OPEN_TIMEOUT, fut).await {
+    match tokio::time::timeout(open_timeout, fut).await {
         Ok(r) => r,
         Err(_) => Err((
-            format!("the opening handshake did not finish within {OPEN_TIMEOUT:?}"),
+            format!("the opening handshake did not finish within {open_timeout:?}"),
             true,
             String::new(),
         )),
@@ -158,7 +157,7 @@ pub async fn run_client_case(
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
-    let (stream, rest, request, head) = match client_connect(target).await {
+    let (stream, rest, request, head) = match client_connect(target, opts.open_timeout).await {
         Ok(x) => x,
         Err((reason, timeout, request)) => {
             let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &reason);

@@ -1,0 +1,238 @@
+//! Peers that misbehave, and input that is wrong: every case still ends
+//! within its bound with FAILED and a reason; bad input is one line and
+//! exit code 2.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// A server on a free port that treats every connection with `f`.
+fn fake_server(f: fn(TcpStream)) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            std::thread::spawn(move || f(s));
+        }
+    });
+    port
+}
+
+/// Reads the upgrade request and returns its Sec-WebSocket-Key.
+fn read_request(s: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut b = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut b).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&b[..n]);
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn accept(s: &mut TcpStream) {
+    let key = read_request(s);
+    let answer = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        wsspec::wire::handshake::accept_for(&key)
+    );
+    let _ = s.write_all(answer.as_bytes());
+}
+
+/// Runs `cases` against `port`; returns the exit code, the case reports and stderr.
+fn run_cases(port: u16, cases: &str) -> (Option<i32>, Vec<Value>, String) {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--cases",
+        cases,
+        "--agent",
+        "bad",
+        "--open-timeout",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let index = read_json(&out.path().join("index.json"));
+    let reports = only_agent(&index)
+        .values()
+        .map(|e| read_json(&out.path().join(e["reportfile"].as_str().unwrap())))
+        .collect();
+    (o.status.code(), reports, String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn assert_all_failed_because(reports: &[Value], needle: &str) {
+    assert!(!reports.is_empty());
+    for r in reports {
+        assert_eq!(r["behavior"], "FAILED", "{}", r["id"]);
+        let why = format!("{} {}", r["result"], r["resultClose"]);
+        assert!(why.contains(needle), "case {}: {why:?} should mention {needle:?}", r["id"]);
+    }
+}
+
+#[test]
+fn http_200_instead_of_101() {
+    let port = fake_server(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    });
+    let (code, reports, _) = run_cases(port, "1.1.1,2.1");
+    assert_eq!(code, Some(1));
+    assert_eq!(reports.len(), 2);
+    assert_all_failed_because(&reports, "HTTP 200");
+    assert!(reports.iter().all(|r| r["behaviorClose"] == "FAILED"));
+}
+
+#[test]
+fn wrong_sec_websocket_accept() {
+    let port = fake_server(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    let (code, reports, _) = run_cases(port, "1.1.1");
+    assert_eq!(code, Some(1));
+    assert_all_failed_because(&reports, "Sec-WebSocket-Accept");
+}
+
+#[test]
+fn peer_that_never_answers_the_handshake() {
+    let port = fake_server(|mut s| {
+        read_request(&mut s);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let start = Instant::now();
+    let (code, reports, _) = run_cases(port, "1.1.1");
+    assert_eq!(code, Some(1));
+    assert_all_failed_because(&reports, "did not finish within");
+    assert_eq!(reports[0]["wasOpenHandshakeTimeout"], true);
+    assert!(start.elapsed() < Duration::from_secs(10), "bounded by --open-timeout");
+}
+
+#[test]
+fn peer_that_closes_mid_frame() {
+    let port = fake_server(|mut s| {
+        accept(&mut s);
+        // Half of a 20-byte text frame, then TCP FIN.
+        let _ = s.write_all(&[0x81, 20, b'h', b'a', b'l', b'f']);
+    });
+    let (code, reports, _) = run_cases(port, "1.1.1");
+    assert_eq!(code, Some(1));
+    assert_eq!(reports[0]["behavior"], "FAILED");
+    assert_eq!(reports[0]["behaviorClose"], "FAILED");
+    assert!(
+        reports[0]["wasNotCleanReason"].as_str().unwrap().contains("peer dropped the TCP connection"),
+        "{}",
+        reports[0]["wasNotCleanReason"]
+    );
+}
+
+#[test]
+fn frame_announcing_2_to_the_63_bytes() {
+    let port = fake_server(|mut s| {
+        accept(&mut s);
+        let mut head = vec![0x82, 127];
+        head.extend_from_slice(&(1u64 << 63).to_be_bytes());
+        let _ = s.write_all(&head);
+        // Keep sending a little and never close: the engine must not wait
+        // for 2^63 bytes nor try to hold them.
+        for _ in 0..40 {
+            if s.write_all(&[0u8; 1024]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let start = Instant::now();
+    let (code, reports, _) = run_cases(port, "1.1.1");
+    assert_eq!(code, Some(1));
+    let r = &reports[0];
+    assert_eq!(r["behavior"], "FAILED");
+    assert_eq!(r["failedByMe"], true);
+    assert_eq!(r["localCloseCode"], 1002);
+    assert!(r["failureReason"].as_str().unwrap().contains("2^63"), "{}", r["failureReason"]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn unreachable_target_is_one_line_and_exit_2() {
+    let port = free_port();
+    let o = run(&["test-server", &format!("ws://127.0.0.1:{port}")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot connect"), "{err}");
+}
+
+#[test]
+fn bad_url_and_bad_selection_are_exit_2() {
+    for args in [
+        vec!["test-server", "http://127.0.0.1:1/"],
+        vec!["test-server", "not a url"],
+        vec!["test-server", "--cases", "1.1.99"],
+        vec!["test-server", "--cases", "42.*"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("wsspec: "), "{err}");
+    }
+}
+
+#[test]
+fn malformed_spec_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("fuzzingclient.json");
+    std::fs::write(&spec, "{\"servers\": [ {\"url\": 3} ]").unwrap();
+    let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("fuzzingclient.json") && err.contains("line"), "{err}");
+}
+
+#[test]
+fn autobahn_spec_selects_servers_and_cases() {
+    let port = free_port();
+    let mut server = Peer(
+        wsspec()
+            .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port, Duration::from_secs(10), &mut server);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let spec = dir.path().join("fuzzingclient.json");
+    let text = serde_json::json!({
+        "outdir": out,
+        "servers": [{"agent": "Echo-1", "url": format!("ws://127.0.0.1:{port}")}],
+        "cases": ["1.*", "2.1"],
+        "exclude-cases": ["1.2.*"],
+        "exclude-agent-cases": {"Echo-*": ["1.1.8"]},
+        "options": {"failByDrop": false}
+    });
+    std::fs::write(&spec, text.to_string()).unwrap();
+    let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let index = read_json(&out.join("index.json"));
+    let cases: Vec<&String> = index["Echo-1"].as_object().unwrap().keys().collect();
+    assert_eq!(cases, ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"]);
+    assert!(out.join("echo_1_case_2_1.json").exists());
+}

@@ -1,0 +1,121 @@
+//! Helpers shared by the integration tests: running the wsspec binary,
+//! starting third-party peers, comparing verdicts with Autobahn's oracles.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn wsspec() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wsspec"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    wsspec().args(args).output().expect("wsspec runs")
+}
+
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The single agent's cases of an index.json.
+pub fn only_agent(index: &Value) -> &serde_json::Map<String, Value> {
+    let agents = index.as_object().expect("index is an object");
+    assert_eq!(agents.len(), 1, "one agent expected, got {:?}", agents.keys());
+    agents.values().next().unwrap().as_object().unwrap()
+}
+
+/// Asserts that every case in `ours` has the oracle's behavior and
+/// behaviorClose; returns how many were compared.
+pub fn assert_same_verdicts(ours: &Value, oracle: &Value, prefix_filter: impl Fn(&str) -> bool) -> usize {
+    let ours = only_agent(ours);
+    let oracle = only_agent(oracle);
+    let mut diffs = Vec::new();
+    let mut n = 0;
+    for (id, theirs) in oracle {
+        if !prefix_filter(id) {
+            continue;
+        }
+        let Some(mine) = ours.get(id) else {
+            diffs.push(format!("{id}: missing from our report"));
+            continue;
+        };
+        n += 1;
+        let pair = |v: &Value| (v["behavior"].as_str().map(String::from), v["behaviorClose"].as_str().map(String::from));
+        if pair(mine) != pair(theirs) {
+            diffs.push(format!(
+                "{id}: ours {:?}/{:?} (close {}), Autobahn {:?}/{:?} (close {})",
+                mine["behavior"], mine["behaviorClose"], mine["remoteCloseCode"],
+                theirs["behavior"], theirs["behaviorClose"], theirs["remoteCloseCode"]
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{} of {} verdicts differ from Autobahn:\n{}", diffs.len(), n + diffs.len(), diffs.join("\n"));
+    n
+}
+
+pub fn sections_1_to_10(id: &str) -> bool {
+    let s: u32 = id.split('.').next().unwrap().parse().unwrap();
+    s <= 10
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process killed when dropped.
+pub struct Peer(pub Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn python() -> String {
+    std::env::var("WSSPEC_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Waits until something accepts TCP on `port`, at most `limit`.
+pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = peer.0.try_wait() {
+            panic!("the peer exited with {status} before listening (is its package installed? see .ci/run)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port} after {limit:?}");
+}
+
+/// Starts the Python websockets 17.4 echo server of the oracle.
+pub fn websockets_server() -> (Peer, u16) {
+    let port = free_port();
+    let check = Command::new(python())
+        .args(["-c", "import websockets, sys; sys.exit(websockets.__version__ != '17.4')"])
+        .status()
+        .expect("python3 runs");
+    assert!(check.success(), "Python websockets 17.4 is required: pip install websockets==17.4 (see .ci/run)");
+    let child = Command::new(python())
+        .arg(repo("tests/peers/websockets_echo_server.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 starts");
+    let mut peer = Peer(child);
+    wait_for_port(port, Duration::from_secs(20), &mut peer);
+    (peer, port)
+}
