@@ -71,7 +71,11 @@ fn run_cases(port: u16, cases: &str) -> (Option<i32>, Vec<Value>, String) {
         .values()
         .map(|e| read_json(&out.path().join(e["reportfile"].as_str().unwrap())))
         .collect();
-    (o.status.code(), reports, String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code(),
+        reports,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn assert_all_failed_because(reports: &[Value], needle: &str) {
@@ -79,7 +83,11 @@ fn assert_all_failed_because(reports: &[Value], needle: &str) {
     for r in reports {
         assert_eq!(r["behavior"], "FAILED", "{}", r["id"]);
         let why = format!("{} {}", r["result"], r["resultClose"]);
-        assert!(why.contains(needle), "case {}: {why:?} should mention {needle:?}", r["id"]);
+        assert!(
+            why.contains(needle),
+            "case {}: {why:?} should mention {needle:?}",
+            r["id"]
+        );
     }
 }
 
@@ -121,7 +129,10 @@ fn peer_that_never_answers_the_handshake() {
     assert_eq!(code, Some(1));
     assert_all_failed_because(&reports, "did not finish within");
     assert_eq!(reports[0]["wasOpenHandshakeTimeout"], true);
-    assert!(start.elapsed() < Duration::from_secs(10), "bounded by --open-timeout");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "bounded by --open-timeout"
+    );
 }
 
 #[test]
@@ -136,7 +147,10 @@ fn peer_that_closes_mid_frame() {
     assert_eq!(reports[0]["behavior"], "FAILED");
     assert_eq!(reports[0]["behaviorClose"], "FAILED");
     assert!(
-        reports[0]["wasNotCleanReason"].as_str().unwrap().contains("peer dropped the TCP connection"),
+        reports[0]["wasNotCleanReason"]
+            .as_str()
+            .unwrap()
+            .contains("peer dropped the TCP connection"),
         "{}",
         reports[0]["wasNotCleanReason"]
     );
@@ -165,7 +179,11 @@ fn frame_announcing_2_to_the_63_bytes() {
     assert_eq!(r["behavior"], "FAILED");
     assert_eq!(r["failedByMe"], true);
     assert_eq!(r["localCloseCode"], 1002);
-    assert!(r["failureReason"].as_str().unwrap().contains("2^63"), "{}", r["failureReason"]);
+    assert!(
+        r["failureReason"].as_str().unwrap().contains("2^63"),
+        "{}",
+        r["failureReason"]
+    );
     assert!(start.elapsed() < Duration::from_secs(10));
 }
 
@@ -203,7 +221,10 @@ fn malformed_spec_names_the_file() {
     let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("fuzzingclient.json") && err.contains("line"), "{err}");
+    assert!(
+        err.contains("fuzzingclient.json") && err.contains("line"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -230,9 +251,19 @@ fn autobahn_spec_selects_servers_and_cases() {
     });
     std::fs::write(&spec, text.to_string()).unwrap();
     let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let index = read_json(&out.join("index.json"));
     let cases: Vec<&String> = index["Echo-1"].as_object().unwrap().keys().collect();
-    assert_eq!(cases, ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"]);
+    assert_eq!(
+        cases,
+        [
+            "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"
+        ]
+    );
     assert!(out.join("echo_1_case_2_1.json").exists());
 }

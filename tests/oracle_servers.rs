@@ -14,7 +14,12 @@ fn reference_echo_server_matches_the_tungstenite_oracle() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = tempfile::tempdir().unwrap();
     let o = run(&["test-server", "--out", out.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let ours = read_json(&out.path().join("index.json"));
     let oracle = read_json(&repo("tests/oracles/tungstenite-server.json"));
     let n = assert_same_verdicts(&ours, &oracle, sections_1_to_10);
@@ -32,12 +37,27 @@ fn python_websockets_server_matches_its_oracle() {
     let (_peer, port) = websockets_server();
     let out = tempfile::tempdir().unwrap();
     let url = format!("ws://127.0.0.1:{port}");
-    let o = run(&["test-server", &url, "--agent", "websockets-echo", "--out", out.path().to_str().unwrap()]);
+    let o = run(&[
+        "test-server",
+        &url,
+        "--agent",
+        "websockets-echo",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     // Autobahn fails seven cases of this server: the run must say so.
-    assert_eq!(o.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let ours = read_json(&out.path().join("index.json"));
     let oracle = read_json(&repo("tests/oracles/websockets-17.4-server.json"));
     assert_eq!(assert_same_verdicts(&ours, &oracle, sections_1_to_10), 301);
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(table.contains("9.3.1") && table.contains("7.1.5"), "the table lists the failures:\n{table}");
+    assert!(
+        table.contains("9.3.1") && table.contains("7.1.5"),
+        "the table lists the failures:\n{table}"
+    );
 }

@@ -61,8 +61,12 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
         let spec = read_client_spec(path)?;
         for s in &spec.servers {
-            let target = Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
-            servers.push(Server { agent: s.agent.clone().or(args.agent.clone()), target });
+            let target =
+                Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            servers.push(Server {
+                agent: s.agent.clone().or(args.agent.clone()),
+                target,
+            });
         }
         if include.is_empty() {
             include = spec.cases.clone();
@@ -73,7 +77,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             outdir = spec.outdir.as_ref().map(PathBuf::from);
         }
     } else if let Some(url) = &args.url {
-        servers.push(Server { agent: args.agent.clone(), target: Target::parse(url)? });
+        servers.push(Server {
+            agent: args.agent.clone(),
+            target: Target::parse(url)?,
+        });
     }
     if include.is_empty() {
         include.push("*".into());
@@ -85,10 +92,19 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     }
     let cases = select::select(all, &include, &exclude);
     if cases.is_empty() {
-        return Err(format!("no case matches --cases {} --exclude {}", include.join(","), exclude.join(",")).into());
+        return Err(format!(
+            "no case matches --cases {} --exclude {}",
+            include.join(","),
+            exclude.join(",")
+        )
+        .into());
     }
     if !(args.open_timeout > 0.0 && args.open_timeout < 3600.0) {
-        return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {}", args.open_timeout).into());
+        return Err(format!(
+            "--open-timeout must be between 0 and 3600 seconds, not {}",
+            args.open_timeout
+        )
+        .into());
     }
     let opts = SessionOptions {
         max_message: args.max_message_size,
@@ -101,7 +117,11 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
         eprintln!("testing the built-in reference echo server at ws://{addr}");
         servers.push(Server {
-            agent: Some(args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into())),
+            agent: Some(
+                args.agent
+                    .clone()
+                    .unwrap_or_else(|| "wsspec-echo-server".into()),
+            ),
             target: Target::parse(&format!("ws://{addr}"))?,
         });
     }
@@ -119,7 +139,11 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let pb = progress_bar(mine.len(), &agent);
         let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
         pb.finish_and_clear();
-        tables.push(report::table::render(&agent, &got, started.elapsed().as_millis()));
+        tables.push(report::table::render(
+            &agent,
+            &got,
+            started.elapsed().as_millis(),
+        ));
         outcomes.extend(got);
     }
     report::autobahn::write(&outdir, &outcomes)
@@ -128,7 +152,11 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         println!("{t}");
     }
     println!("reports: {}", outdir.join("index.json").display());
-    Ok(if outcomes.iter().any(CaseOutcome::failed) { EXIT_FAILED_CASES } else { EXIT_OK })
+    Ok(if outcomes.iter().any(CaseOutcome::failed) {
+        EXIT_FAILED_CASES
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Checks the server can be reached at all and learns its agent name from

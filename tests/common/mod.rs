@@ -22,20 +22,30 @@ pub fn repo(path: &str) -> PathBuf {
 }
 
 pub fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 /// The single agent's cases of an index.json.
 pub fn only_agent(index: &Value) -> &serde_json::Map<String, Value> {
     let agents = index.as_object().expect("index is an object");
-    assert_eq!(agents.len(), 1, "one agent expected, got {:?}", agents.keys());
+    assert_eq!(
+        agents.len(),
+        1,
+        "one agent expected, got {:?}",
+        agents.keys()
+    );
     agents.values().next().unwrap().as_object().unwrap()
 }
 
 /// Asserts that every case in `ours` has the oracle's behavior and
 /// behaviorClose; returns how many were compared.
-pub fn assert_same_verdicts(ours: &Value, oracle: &Value, prefix_filter: impl Fn(&str) -> bool) -> usize {
+pub fn assert_same_verdicts(
+    ours: &Value,
+    oracle: &Value,
+    prefix_filter: impl Fn(&str) -> bool,
+) -> usize {
     let ours = only_agent(ours);
     let oracle = only_agent(oracle);
     let mut diffs = Vec::new();
@@ -49,16 +59,31 @@ pub fn assert_same_verdicts(ours: &Value, oracle: &Value, prefix_filter: impl Fn
             continue;
         };
         n += 1;
-        let pair = |v: &Value| (v["behavior"].as_str().map(String::from), v["behaviorClose"].as_str().map(String::from));
+        let pair = |v: &Value| {
+            (
+                v["behavior"].as_str().map(String::from),
+                v["behaviorClose"].as_str().map(String::from),
+            )
+        };
         if pair(mine) != pair(theirs) {
             diffs.push(format!(
                 "{id}: ours {:?}/{:?} (close {}), Autobahn {:?}/{:?} (close {})",
-                mine["behavior"], mine["behaviorClose"], mine["remoteCloseCode"],
-                theirs["behavior"], theirs["behaviorClose"], theirs["remoteCloseCode"]
+                mine["behavior"],
+                mine["behaviorClose"],
+                mine["remoteCloseCode"],
+                theirs["behavior"],
+                theirs["behaviorClose"],
+                theirs["remoteCloseCode"]
             ));
         }
     }
-    assert!(diffs.is_empty(), "{} of {} verdicts differ from Autobahn:\n{}", diffs.len(), n + diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} of {} verdicts differ from Autobahn:\n{}",
+        diffs.len(),
+        n + diffs.len(),
+        diffs.join("\n")
+    );
     n
 }
 
@@ -68,7 +93,11 @@ pub fn sections_1_to_10(id: &str) -> bool {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A child process killed when dropped.
@@ -93,7 +122,9 @@ pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
             return;
         }
         if let Ok(Some(status)) = peer.0.try_wait() {
-            panic!("the peer exited with {status} before listening (is its package installed? see .ci/run)");
+            panic!(
+                "the peer exited with {status} before listening (is its package installed? see .ci/run)"
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -104,10 +135,16 @@ pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
 pub fn websockets_server() -> (Peer, u16) {
     let port = free_port();
     let check = Command::new(python())
-        .args(["-c", "import websockets, sys; sys.exit(websockets.__version__ != '17.4')"])
+        .args([
+            "-c",
+            "import websockets, sys; sys.exit(websockets.__version__ != '17.4')",
+        ])
         .status()
         .expect("python3 runs");
-    assert!(check.success(), "Python websockets 17.4 is required: pip install websockets==17.4 (see .ci/run)");
+    assert!(
+        check.success(),
+        "Python websockets 17.4 is required: pip install websockets==17.4 (see .ci/run)"
+    );
     let child = Command::new(python())
         .arg(repo("tests/peers/websockets_echo_server.py"))
         .arg(port.to_string())
