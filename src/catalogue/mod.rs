@@ -104,6 +104,32 @@ impl Payload {
         self.len() == 0
     }
 
+    /// Appends the payload to `out` without building it twice.
+    pub fn extend_into(&self, out: &mut Vec<u8>) {
+        match self {
+            Payload::Bytes(b) => out.extend_from_slice(b),
+            Payload::Repeat { pattern, len } => {
+                if pattern.is_empty() {
+                    out.resize(out.len() + len, 0);
+                    return;
+                }
+                let end = out.len() + len;
+                while out.len() < end {
+                    let n = pattern.len().min(end - out.len());
+                    out.extend_from_slice(&pattern[..n]);
+                }
+            }
+        }
+    }
+
+    /// The first `n` bytes, for logs.
+    pub fn prefix(&self, n: usize) -> Vec<u8> {
+        match self {
+            Payload::Bytes(b) => b[..b.len().min(n)].to_vec(),
+            Payload::Repeat { pattern, len } => crate::wire::frame::repeat_to(pattern, n.min(*len)),
+        }
+    }
+
     pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         match self {
             Payload::Bytes(b) => b.into(),

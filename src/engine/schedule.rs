@@ -82,10 +82,12 @@ pub async fn run_against_server(
     let spawn = |(index, case): (usize, Arc<Case>), track: Option<Arc<Busy>>| {
         let target = target.clone();
         let agent = agent.to_string();
+        let agent_name = agent.clone();
         let opts = opts.clone();
         let progress = progress.clone();
         async move {
             progress.set_message(case.id.clone());
+            let for_report = case.clone();
             let handle = tokio::spawn(async move {
                 let activity = track.as_deref().map(|b| b as &dyn Activity);
                 let o = run_client_case(&case, index, &target, &agent, &opts, activity).await;
@@ -94,7 +96,19 @@ pub async fn run_against_server(
                 }
                 o
             });
-            let outcome = handle.await.expect("a case task panicked");
+            let outcome = match handle.await {
+                Ok(o) => o,
+                // A bug of ours must not take the run down: the case fails
+                // and says why.
+                Err(e) => CaseOutcome::unopened(
+                    &for_report,
+                    index,
+                    &agent_name,
+                    super::transport::utc_now(),
+                    0,
+                    &format!("wsspec hit an internal error running this case ({e})"),
+                ),
+            };
             progress.inc(1);
             outcome
         }

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::session::{Session, State, Timer};
-use crate::catalogue::{Event, Mask, Step};
+use crate::catalogue::{Event, Mask, Payload, Step};
 use crate::wire::frame::{FrameHeader, opcode};
 
 impl Session<'_> {
@@ -24,17 +24,26 @@ impl Session<'_> {
     pub(super) fn run_step(&mut self, step: &Step) -> bool {
         match step {
             Step::Frame(f) => {
-                let payload = f.payload.bytes();
-                let mut h = FrameHeader::new(f.opcode, f.fin, payload.len() as u64);
+                let mut h = FrameHeader::new(f.opcode, f.fin, f.payload.len() as u64);
                 h.rsv = f.rsv;
                 h.mask = match f.mask {
                     Mask::Role => self.role_mask(),
                     Mask::Key(k) => Some(k),
                     Mask::Unmasked => None,
                 };
-                let repeat = matches!(f.payload, crate::catalogue::Payload::Repeat { .. })
-                    .then(|| payload.len());
-                self.send_frame(h, &payload, repeat, f.chop, f.sync);
+                let repeat = matches!(f.payload, Payload::Repeat { .. }).then(|| f.payload.len());
+                self.log
+                    .tx_frame(&h, &f.payload.prefix(64), repeat, f.chop, f.sync);
+                // Header and payload go straight into one buffer, masked in
+                // place: a 16 MiB frame costs 16 MiB, not twice that.
+                let mut bytes = Vec::with_capacity(f.payload.len() + 14);
+                h.encode(&mut bytes);
+                let start = bytes.len();
+                f.payload.extend_into(&mut bytes);
+                if let Some(k) = h.mask {
+                    crate::wire::mask::apply_mask(&mut bytes[start..], k, 0);
+                }
+                self.queue(bytes, f.chop, f.sync);
             }
             Step::Message {
                 payload,
