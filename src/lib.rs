@@ -9,5 +9,6 @@ pub mod catalogue;
 pub mod cli;
 pub mod echo;
 pub mod engine;
+pub mod fuzzing_server;
 pub mod report;
 pub mod wire;

@@ -61,3 +61,22 @@ fn python_websockets_server_matches_its_oracle() {
         "the table lists the failures:\n{table}"
     );
 }
+
+#[test]
+fn node_ws_server_matches_the_ws_oracle() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (_peer, port) = ws_server();
+    let out = tempfile::tempdir().unwrap();
+    let url = format!("ws://127.0.0.1:{port}");
+    let o = run(&["test-server", &url, "--out", out.path().to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ours = read_json(&out.path().join("index.json"));
+    // The oracle is ws 8.18.3; Debian ships 8.11, whose sections 1-10 behave alike.
+    let oracle = read_json(&repo("tests/oracles/ws-8.18.3-server.json"));
+    assert_eq!(assert_same_verdicts(&ours, &oracle, sections_1_to_10), 301);
+}

@@ -2,6 +2,7 @@
 //! one line on stderr and exit code 2; conformance failures exit 1.
 
 mod spec;
+mod test_clients;
 mod test_server;
 
 use std::process::ExitCode;
@@ -39,6 +40,17 @@ enum Command {
     /// Test a WebSocket server (Autobahn's fuzzingclient). Without a URL or
     /// spec, tests the built-in reference echo server.
     TestServer(test_server::Args),
+    /// Test WebSocket clients (Autobahn's fuzzingserver): serve the driver
+    /// protocol (/getCaseCount, /runCase, /updateReports) on --listen.
+    TestClients(test_clients::Args),
+    /// Run the reference echo client against a fuzzing server (ours or Autobahn's).
+    EchoClient {
+        /// Base URL of the fuzzing server, e.g. ws://127.0.0.1:9001
+        url: String,
+        /// Agent name the client reports under.
+        #[arg(long, default_value = "wsspec-echo-client")]
+        agent: String,
+    },
     /// Run the reference echo server (tokio-tungstenite).
     EchoServer {
         /// Address to listen on.
@@ -60,6 +72,10 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::TestServer(args) => test_server::run(args).await,
             Command::EchoServer { listen } => echo_server(&listen).await,
+            Command::TestClients(args) => test_clients::run(args).await,
+            Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent)
+                .await
+                .map_err(BadInput),
         }
     });
     match result {
@@ -84,6 +100,8 @@ async fn echo_server(listen: &str) -> Result<u8, BadInput> {
     Ok(EXIT_OK)
 }
 
+pub use spec::excluded_for_agent;
+
 /// Splits comma-separated pattern lists (`--cases 1.*,2.*`).
 pub fn split_patterns(values: &[String]) -> Vec<String> {
     values
@@ -93,4 +111,49 @@ pub fn split_patterns(values: &[String]) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(String::from)
         .collect()
+}
+
+/// The cases matched by `include` (default: all) and not by `exclude`;
+/// an unknown single ID or an empty selection is bad input.
+pub fn select_cases(
+    mut include: Vec<String>,
+    exclude: &[String],
+) -> Result<Vec<crate::catalogue::Case>, BadInput> {
+    use crate::catalogue::{self, select};
+    if include.is_empty() {
+        include.push("*".into());
+    }
+    let all = catalogue::all();
+    let unknown = select::unknown_ids(&all, &include);
+    if !unknown.is_empty() {
+        return Err(format!("no case has the ID {}", unknown.join(", ")).into());
+    }
+    let cases = select::select(all, &include, exclude);
+    if cases.is_empty() {
+        return Err(format!(
+            "no case matches --cases {} --exclude {}",
+            include.join(","),
+            exclude.join(",")
+        )
+        .into());
+    }
+    Ok(cases)
+}
+
+/// Session options from the shared command-line values.
+pub fn session_options(
+    max_message_size: u64,
+    open_timeout: f64,
+) -> Result<crate::engine::SessionOptions, BadInput> {
+    if !(open_timeout > 0.0 && open_timeout < 3600.0) {
+        return Err(format!(
+            "--open-timeout must be between 0 and 3600 seconds, not {open_timeout}"
+        )
+        .into());
+    }
+    Ok(crate::engine::SessionOptions {
+        max_message: max_message_size,
+        open_timeout: std::time::Duration::from_secs_f64(open_timeout),
+        ..crate::engine::SessionOptions::default()
+    })
 }

@@ -28,6 +28,25 @@ pub struct FuzzingClientSpec {
     pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
 }
 
+/// Autobahn's `fuzzingserver.json`.
+#[derive(Deserialize, Debug)]
+pub struct FuzzingServerSpec {
+    pub url: Option<String>,
+    pub outdir: Option<String>,
+    #[serde(default = "all_cases")]
+    pub cases: Vec<String>,
+    #[serde(rename = "exclude-cases", default)]
+    pub exclude_cases: Vec<String>,
+    #[serde(rename = "exclude-agent-cases", default)]
+    pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
+}
+
+pub fn read_server_spec(path: &Path) -> Result<FuzzingServerSpec, BadInput> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?)
+}
+
 fn all_cases() -> Vec<String> {
     vec!["*".into()]
 }

@@ -7,10 +7,9 @@ use std::time::Instant;
 
 use super::spec::{excluded_for_agent, read_client_spec};
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
-use crate::catalogue::{self, select};
+use crate::engine::CaseOutcome;
 use crate::engine::schedule::{progress_bar, run_against_server};
 use crate::engine::transport::{Target, client_connect};
-use crate::engine::{CaseOutcome, SessionOptions};
 use crate::report;
 
 #[derive(clap::Args)]
@@ -82,35 +81,8 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             target: Target::parse(url)?,
         });
     }
-    if include.is_empty() {
-        include.push("*".into());
-    }
-    let all = catalogue::all();
-    let unknown = select::unknown_ids(&all, &include);
-    if !unknown.is_empty() {
-        return Err(format!("no case has the ID {}", unknown.join(", ")).into());
-    }
-    let cases = select::select(all, &include, &exclude);
-    if cases.is_empty() {
-        return Err(format!(
-            "no case matches --cases {} --exclude {}",
-            include.join(","),
-            exclude.join(",")
-        )
-        .into());
-    }
-    if !(args.open_timeout > 0.0 && args.open_timeout < 3600.0) {
-        return Err(format!(
-            "--open-timeout must be between 0 and 3600 seconds, not {}",
-            args.open_timeout
-        )
-        .into());
-    }
-    let opts = SessionOptions {
-        max_message: args.max_message_size,
-        open_timeout: std::time::Duration::from_secs_f64(args.open_timeout),
-        ..SessionOptions::default()
-    };
+    let cases = super::select_cases(include, &exclude)?;
+    let opts = super::session_options(args.max_message_size, args.open_timeout)?;
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")
             .await

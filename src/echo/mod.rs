@@ -2,4 +2,5 @@
 //! own wire code, so that the engine is checked against an independent
 //! implementation.
 
+pub mod client;
 pub mod server;

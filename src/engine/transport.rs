@@ -157,26 +157,57 @@ pub async fn run_client_case(
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
-    let (stream, rest, request, head) = match client_connect(target, opts.open_timeout).await {
-        Ok(x) => x,
+    match client_connect(target, opts.open_timeout).await {
+        Ok((stream, rest, request, head)) => {
+            let opened = Opened {
+                stream,
+                rest,
+                http_request: request,
+                http_response: String::from_utf8_lossy(&head.raw).into_owned(),
+                started,
+            };
+            run_opened(case, index, Role::Client, opened, agent, opts, activity).await
+        }
         Err((reason, timeout, request)) => {
             let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &reason);
             o.was_open_handshake_timeout = timeout;
             o.http_request = request;
-            return o;
+            o
         }
-    };
+    }
+}
+
+/// A connection whose opening handshake is done.
+pub struct Opened {
+    pub stream: TcpStream,
+    /// Bytes that arrived after the handshake.
+    pub rest: Vec<u8>,
+    pub http_request: String,
+    pub http_response: String,
+    pub started: String,
+}
+
+/// Runs a case on an open connection, in either role.
+pub async fn run_opened(
+    case: &Case,
+    index: usize,
+    role: Role,
+    opened: Opened,
+    agent: &str,
+    opts: &SessionOptions,
+    activity: Option<&dyn Activity>,
+) -> CaseOutcome {
     let mut opts = opts.clone();
     if case.timed {
         opts.write_pause = None;
     }
-    let mut session = Session::new(case, Role::Client, opts, Instant::now());
     let case_start = Instant::now();
+    let mut session = Session::new(case, role, opts, case_start);
     session.open(case_start);
-    if !rest.is_empty() {
-        session.on_bytes(&rest, Instant::now());
+    if !opened.rest.is_empty() {
+        session.on_bytes(&opened.rest, Instant::now());
     }
-    drive(&mut session, stream, case_bound(case), activity).await;
+    drive(&mut session, opened.stream, case_bound(case), activity).await;
     let verdict = verdict::judge(&session);
     CaseOutcome {
         id: case.id.clone(),
@@ -184,7 +215,7 @@ pub async fn run_client_case(
         description: case.description.clone(),
         expectation: case.expectation.clone(),
         agent: agent.to_string(),
-        started,
+        started: opened.started,
         duration_ms: ms(case_start),
         verdict,
         expected: match &case.check {
@@ -196,10 +227,10 @@ pub async fn run_client_case(
         closing: session.closing.clone(),
         was_open: true,
         was_open_handshake_timeout: false,
-        is_server: false,
+        is_server: role == Role::Server,
         report_time: case.timed,
-        http_request: request,
-        http_response: String::from_utf8_lossy(&head.raw).into_owned(),
+        http_request: opened.http_request,
+        http_response: opened.http_response,
         wirelog: Some(session.log),
     }
 }
@@ -278,14 +309,19 @@ pub async fn drive(
     send(&mut session.out);
     let _ = tx.send((u64::MAX, Write::Drop));
     drop(tx);
-    // Give queued bytes (a last close frame) a moment to leave, never longer.
-    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+    // Let queued bytes (a last close frame) leave before the socket closes,
+    // as a graceful close does, but only for so long: a peer that has
+    // stopped reading would hold us forever.
+    if tokio::time::timeout(FLUSH_BOUND, &mut writer)
         .await
         .is_err()
     {
         writer.abort();
     }
 }
+
+/// How long the last writes of a connection may take.
+const FLUSH_BOUND: Duration = Duration::from_secs(1);
 
 /// Plain writes queued together leave as one TCP write, up to this size.
 const COALESCE: usize = 64 * 1024;

@@ -37,7 +37,7 @@ pub fn judge(s: &Session) -> Verdict {
         Check::Events { outcomes, .. } => {
             if let Some((b, _)) = outcomes.iter().find(|(_, ev)| *ev == s.received) {
                 v.behavior = *b;
-                v.result = "The events match an expected sequence.".into();
+                v.result = format!("The events match the {b} sequence.");
             }
         }
         Check::Echo { .. } => {

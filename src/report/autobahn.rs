@@ -150,6 +150,10 @@ pub fn index_entry(o: &CaseOutcome) -> Value {
 /// Writes `dir/index.json` for every agent in `outcomes` and one file per
 /// case, as Autobahn does (the index covers this run only).
 pub fn write(dir: &Path, outcomes: &[CaseOutcome]) -> std::io::Result<()> {
+    write_refs(dir, &outcomes.iter().collect::<Vec<_>>())
+}
+
+pub fn write_refs(dir: &Path, outcomes: &[&CaseOutcome]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut index: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for o in outcomes {

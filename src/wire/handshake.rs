@@ -171,6 +171,68 @@ pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The server's checks on a client's upgrade request (RFC 6455 §4.2.1).
+/// On success returns the key to answer; on failure the HTTP status and why.
+pub fn verify_request(head: &Head) -> Result<String, (u16, String)> {
+    if head.method != "GET" {
+        return Err((405, format!("the method is {}, not GET", head.method)));
+    }
+    if head.get("host").is_none() {
+        return Err((400, "the request has no Host header".into()));
+    }
+    if !head
+        .values("upgrade")
+        .any(|u| u.eq_ignore_ascii_case("websocket"))
+    {
+        return Err((400, "the Upgrade header is missing or not websocket".into()));
+    }
+    if !head.has_token("connection", "upgrade") {
+        return Err((400, "the Connection header does not contain upgrade".into()));
+    }
+    if head.get("sec-websocket-version") != Some("13") {
+        return Err((426, "Sec-WebSocket-Version is not 13".into()));
+    }
+    let key = head.get("sec-websocket-key").unwrap_or("").trim();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(key)
+        .unwrap_or_default();
+    if decoded.len() != 16 {
+        return Err((400, "Sec-WebSocket-Key is not 16 bytes in base64".into()));
+    }
+    Ok(key.to_string())
+}
+
+/// The 101 answer to a valid request with `key`.
+pub fn server_response(key: &str, server: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nServer: {server}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        accept_for(key)
+    )
+    .into_bytes()
+}
+
+/// A plain HTTP error answer, closing the connection.
+pub fn http_error(status: u16, reason: &str) -> Vec<u8> {
+    let phrase = match status {
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        426 => "Upgrade Required",
+        _ => "Error",
+    };
+    let extra = if status == 426 {
+        "Sec-WebSocket-Version: 13\r\n"
+    } else {
+        ""
+    };
+    format!(
+        "HTTP/1.1 {status} {phrase}\r\n{extra}Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reason}\n",
+        reason.len() + 1
+    )
+    .into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +266,26 @@ mod tests {
             .unwrap()
             .0;
         assert!(verify_response(&ok200, &key).unwrap_err().contains("200"));
+    }
+
+    #[test]
+    fn server_checks_the_request() {
+        let key = new_key();
+        let req = format!(
+            "GET /runCase?case=1&agent=x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\
+             Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        let head = parse_request(req.as_bytes()).unwrap().unwrap().0;
+        assert_eq!(head.path, "/runCase?case=1&agent=x");
+        assert_eq!(verify_request(&head).unwrap(), key);
+        let bad = parse_request(req.replace("13", "8").as_bytes())
+            .unwrap()
+            .unwrap()
+            .0;
+        assert_eq!(verify_request(&bad).unwrap_err().0, 426);
+        let answer = server_response(&key, "t");
+        let (resp, _) = parse_response(&answer).unwrap().unwrap();
+        assert!(verify_response(&resp, &key).is_ok());
     }
 
     #[test]

@@ -156,3 +156,98 @@ pub fn websockets_server() -> (Peer, u16) {
     wait_for_port(port, Duration::from_secs(20), &mut peer);
     (peer, port)
 }
+
+/// `node` with Debian's module folder on its path (where `node-ws` lives).
+pub fn node() -> Command {
+    let mut c = Command::new("node");
+    let mut path = std::env::var("NODE_PATH").unwrap_or_default();
+    if !path.is_empty() {
+        path.push(':');
+    }
+    path.push_str("/usr/share/nodejs");
+    c.env("NODE_PATH", path);
+    c
+}
+
+pub fn require_node_ws() {
+    let ok = node()
+        .args(["-e", "require('ws')"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "Node and its ws package are required: apt-get install nodejs node-ws (see .ci/run)"
+    );
+}
+
+/// Starts the Node ws echo server.
+pub fn ws_server() -> (Peer, u16) {
+    require_node_ws();
+    let port = free_port();
+    let child = node()
+        .arg(repo("tests/peers/ws_echo_server.js"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node starts");
+    let mut peer = Peer(child);
+    wait_for_port(port, Duration::from_secs(20), &mut peer);
+    (peer, port)
+}
+
+pub fn require_websockets() {
+    let check = Command::new(python())
+        .args([
+            "-c",
+            "import websockets, sys; sys.exit(websockets.__version__ != '17.4')",
+        ])
+        .status()
+        .expect("python3 runs");
+    assert!(
+        check.success(),
+        "Python websockets 17.4 is required: pip install websockets==17.4 (see .ci/run)"
+    );
+}
+
+/// `wsspec test-clients --once` on a free port, writing to `out`.
+pub fn fuzzing_server(out: &Path, extra: &[&str]) -> (Child, u16) {
+    let port = free_port();
+    let child = wsspec()
+        .args([
+            "test-clients",
+            "--once",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wsspec starts");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "test-clients does not listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, port)
+}
+
+/// Waits for a child with a bound, killing it past the bound.
+pub fn wait_bounded(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}

@@ -1,0 +1,103 @@
+//! `wsspec test-clients`: serve Autobahn's fuzzingserver protocol and test
+//! every client that connects.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::spec::read_server_spec;
+use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
+use crate::engine::CaseOutcome;
+use crate::fuzzing_server::{Config, Server, serve};
+use crate::report;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Case ID patterns to serve, comma-separated (Autobahn's syntax).
+    #[arg(long, value_name = "GLOB,...")]
+    cases: Vec<String>,
+    /// Case ID patterns to leave out.
+    #[arg(long, value_name = "GLOB,...")]
+    exclude: Vec<String>,
+    /// Report folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// An Autobahn fuzzingserver.json (url, outdir, cases, exclude-cases, exclude-agent-cases).
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Exit after the first /updateReports, printing the table, with exit
+    /// code 1 if a case failed: one step in CI.
+    #[arg(long)]
+    once: bool,
+    /// Largest message accepted from a client, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_message_size: u64,
+    /// Seconds a client may take to send its upgrade request.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    open_timeout: f64,
+}
+
+pub async fn run(args: Args) -> Result<u8, BadInput> {
+    let mut include = split_patterns(&args.cases);
+    let mut exclude = split_patterns(&args.exclude);
+    let mut outdir = args.out.clone();
+    let mut listen = args.listen.clone();
+    let mut agent_rules = BTreeMap::new();
+    if let Some(path) = &args.spec {
+        let spec = read_server_spec(path)?;
+        if include.is_empty() {
+            include = spec.cases;
+        }
+        exclude.extend(spec.exclude_cases);
+        agent_rules = spec.exclude_agent_cases;
+        outdir = outdir.or(spec.outdir.map(PathBuf::from));
+        if listen.is_none()
+            && let Some(u) = &spec.url
+        {
+            let t = crate::engine::transport::Target::parse(u)
+                .map_err(|e| format!("spec {}: {e}", path.display()))?;
+            listen = Some(t.addr);
+        }
+    }
+    let cases = super::select_cases(include, &exclude)?;
+    let opts = super::session_options(args.max_message_size, args.open_timeout)?;
+    let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
+    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let count = cases.len();
+    let (server, mut updated) = Server::new(Config {
+        cases: cases.into_iter().map(Arc::new).collect(),
+        exclude_agent_cases: agent_rules,
+        outdir: outdir.clone(),
+        opts,
+    });
+    println!("wsspec test-clients: {count} cases for any client at ws://{addr}");
+    let started = std::time::Instant::now();
+    tokio::select! {
+        _ = serve(listener, server.clone()) => Ok(EXIT_OK),
+        _ = tokio::signal::ctrl_c() => Ok(EXIT_OK),
+        Some(agent) = async { if args.once { updated.recv().await } else { std::future::pending().await } } => {
+            let outcomes: Vec<CaseOutcome> = server.outcomes();
+            let mut by_agent: BTreeMap<String, Vec<CaseOutcome>> = BTreeMap::new();
+            for o in outcomes {
+                by_agent.entry(o.agent.clone()).or_default().push(o);
+            }
+            let mut failed = false;
+            for (a, list) in &by_agent {
+                println!("{}", report::table::render(a, list, started.elapsed().as_millis()));
+                failed |= list.iter().any(CaseOutcome::failed);
+            }
+            if by_agent.is_empty() {
+                println!("{agent}: no case was run");
+            }
+            println!("reports: {}", outdir.join("index.json").display());
+            Ok(if failed { EXIT_FAILED_CASES } else { EXIT_OK })
+        }
+    }
+}

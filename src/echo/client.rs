@@ -1,0 +1,74 @@
+//! The reference echo client, on tokio-tungstenite: a driver for Autobahn's
+//! fuzzing-server protocol that echoes every text and binary message.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// How long one case may keep the client; the server bounds its cases, this
+/// only guards against a server that never ends one.
+const CASE_LIMIT: Duration = Duration::from_secs(120);
+
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(64 << 20))
+        .max_frame_size(Some(64 << 20))
+}
+
+async fn case_count(base: &str) -> Result<usize, String> {
+    let url = format!("{base}/getCaseCount");
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(&url),
+    )
+    .await
+    .map_err(|_| format!("{url}: no answer within 10 s"))?
+    .map_err(|e| format!("{url}: {e}"))?;
+    while let Some(msg) = ws.next().await {
+        let msg = msg.map_err(|e| format!("{url}: {e}"))?;
+        if msg.is_text() {
+            let text = msg.into_text().map_err(|e| e.to_string())?;
+            return text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{url}: the case count {text:?} is not a number"));
+        }
+    }
+    Err(format!("{url}: closed without a case count"))
+}
+
+async fn echo_case(url: &str) {
+    let Ok((mut ws, _)) =
+        tokio_tungstenite::connect_async_with_config(url, Some(config()), false).await
+    else {
+        return;
+    };
+    while let Some(Ok(msg)) = ws.next().await {
+        if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Runs every case the server has, then asks it to write reports.
+pub async fn run(base: &str, agent: &str) -> Result<u8, String> {
+    let base = base.trim_end_matches('/');
+    let count = case_count(base).await?;
+    let agent_q: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={agent_q}");
+        let _ = tokio::time::timeout(CASE_LIMIT, echo_case(&url)).await;
+    }
+    let url = format!("{base}/updateReports?agent={agent_q}");
+    let (mut ws, _) = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio_tungstenite::connect_async(&url),
+    )
+    .await
+    .map_err(|_| format!("{url}: no answer within 60 s"))?
+    .map_err(|e| format!("{url}: {e}"))?;
+    while let Some(Ok(_)) = ws.next().await {}
+    println!("{agent}: ran {count} cases");
+    Ok(0)
+}

@@ -1,0 +1,233 @@
+//! One client connection: read the upgrade request, route it by path, and
+//! either run a case or answer one of the driver protocol's questions.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::Server;
+use crate::engine::transport::{Opened, run_opened, utc_now};
+use crate::engine::{CaseOutcome, Role};
+use crate::wire::frame::{FrameHeader, opcode};
+use crate::wire::{close, handshake};
+
+/// How long `/getCaseStatus` waits for a result that is not there yet.
+const STATUS_WAIT: Duration = Duration::from_secs(60);
+
+pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
+    let started = utc_now();
+    let read = tokio::time::timeout(server.config.opts.open_timeout, read_head(&mut stream)).await;
+    let Ok(Ok((head, rest))) = read else {
+        // Silent, malformed or oversize: nothing to answer.
+        return;
+    };
+    let (path, query) = split_target(&head.path);
+    let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let known = [
+        "/runCase",
+        "/getCaseCount",
+        "/getCaseInfo",
+        "/getCaseStatus",
+        "/updateReports",
+    ];
+    if !known.contains(&path.as_str()) {
+        let _ = stream
+            .write_all(&handshake::http_error(
+                404,
+                &format!("no such endpoint: {path}"),
+            ))
+            .await;
+        return;
+    }
+    let case = match (param("case"), param("casetuple")) {
+        (Some(n), _) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=server.config.cases.len()).contains(n)),
+        (None, Some(t)) => server
+            .config
+            .cases
+            .iter()
+            .position(|c| c.id == t)
+            .map(|i| i + 1),
+        (None, None) => None,
+    };
+    let agent = param("agent");
+    let needs_case = matches!(
+        path.as_str(),
+        "/runCase" | "/getCaseInfo" | "/getCaseStatus"
+    );
+    let needs_agent = matches!(
+        path.as_str(),
+        "/runCase" | "/getCaseStatus" | "/updateReports"
+    );
+    if needs_case && case.is_none() {
+        let n = server.config.cases.len();
+        let _ = stream
+            .write_all(&handshake::http_error(
+                400,
+                &format!("case must be 1..{n} or a casetuple"),
+            ))
+            .await;
+        return;
+    }
+    if needs_agent && agent.is_none() {
+        let _ = stream
+            .write_all(&handshake::http_error(400, "agent is missing"))
+            .await;
+        return;
+    }
+    let key = match handshake::verify_request(&head) {
+        Ok(k) => k,
+        Err((status, why)) => {
+            let _ = stream.write_all(&handshake::http_error(status, &why)).await;
+            return;
+        }
+    };
+    let response = handshake::server_response(&key, crate::engine::transport::USER_AGENT);
+    if stream.write_all(&response).await.is_err() {
+        return;
+    }
+    let agent = agent.unwrap_or_default();
+    match path.as_str() {
+        "/runCase" => {
+            let index = case.unwrap_or(1);
+            let c = server.config.cases[index - 1].clone();
+            if crate::cli::excluded_for_agent(&server.config.exclude_agent_cases, &agent, &c.id) {
+                say_and_close(stream, None).await;
+                return;
+            }
+            let opened = Opened {
+                stream,
+                rest,
+                http_request: String::from_utf8_lossy(&head.raw).into_owned(),
+                http_response: String::from_utf8_lossy(&response).into_owned(),
+                started,
+            };
+            let outcome = run_opened(
+                &c,
+                index,
+                Role::Server,
+                opened,
+                &agent,
+                &server.config.opts,
+                None,
+            )
+            .await;
+            store(&server, outcome);
+        }
+        "/getCaseCount" => say_and_close(stream, Some(server.config.cases.len().to_string())).await,
+        "/getCaseInfo" => {
+            let c = &server.config.cases[case.unwrap_or(1) - 1];
+            say_and_close(
+                stream,
+                Some(json!({"id": c.id, "description": c.description}).to_string()),
+            )
+            .await;
+        }
+        "/getCaseStatus" => {
+            let index = case.unwrap_or(1);
+            let behavior = wait_for_result(&server, &agent, index).await;
+            say_and_close(stream, Some(json!({"behavior": behavior}).to_string())).await;
+        }
+        _ => {
+            let written = server.write_reports();
+            if let Err(e) = &written {
+                eprintln!(
+                    "wsspec test-clients: cannot write reports to {}: {e}",
+                    server.config.outdir.display()
+                );
+            }
+            say_and_close(stream, None).await;
+            let _ = server.updated.send(agent);
+        }
+    }
+}
+
+fn store(server: &Server, outcome: CaseOutcome) {
+    let mut r = server.results.lock().unwrap_or_else(|e| e.into_inner());
+    r.entry(outcome.agent.clone())
+        .or_default()
+        .insert(outcome.index, outcome);
+    drop(r);
+    server.stored.notify_waiters();
+}
+
+async fn wait_for_result(server: &Server, agent: &str, index: usize) -> String {
+    let deadline = Instant::now() + STATUS_WAIT;
+    loop {
+        let notified = server.stored.notified();
+        {
+            let r = server.results.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(o) = r.get(agent).and_then(|c| c.get(&index)) {
+                return o.verdict.behavior.as_str().to_string();
+            }
+        }
+        if tokio::time::timeout_at(deadline.into(), notified)
+            .await
+            .is_err()
+        {
+            return "UNKNOWN".into();
+        }
+    }
+}
+
+/// Sends an optional text message and a normal close, waits a moment for
+/// the client's close, then closes TCP (the server's duty).
+async fn say_and_close(mut stream: TcpStream, text: Option<String>) {
+    let mut out = Vec::new();
+    if let Some(t) = text {
+        out.extend(crate::wire::frame::encode(
+            &FrameHeader::new(opcode::TEXT, true, t.len() as u64),
+            t.as_bytes(),
+        ));
+    }
+    let payload = close::payload(Some(close::NORMAL), None);
+    out.extend(crate::wire::frame::encode(
+        &FrameHeader::new(opcode::CLOSE, true, 2),
+        &payload,
+    ));
+    if stream.write_all(&out).await.is_err() {
+        return;
+    }
+    let mut sink = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Ok(n) = stream.read(&mut sink).await {
+            if n == 0 || sink[..n].iter().any(|b| b & 0x0f == opcode::CLOSE) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+async fn read_head(stream: &mut TcpStream) -> Result<(handshake::Head, Vec<u8>), String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some((head, used)) = handshake::parse_request(&buf)? {
+            return Ok((head, buf[used..].to_vec()));
+        }
+    }
+}
+
+/// Path and decoded query pairs of a request target.
+fn split_target(target: &str) -> (String, Vec<(String, String)>) {
+    match url::Url::parse(&format!("http://client{target}")) {
+        Ok(u) => (
+            u.path().to_string(),
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ),
+        Err(_) => (target.to_string(), Vec::new()),
+    }
+}
