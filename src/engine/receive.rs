@@ -13,6 +13,9 @@ use crate::wire::{close, utf8::Utf8Status};
 /// protocol error, and we keep no more than this of it.
 const CONTROL_KEEP: usize = 125;
 
+/// The most events a case records; the largest case expects ten.
+const MAX_EVENTS: usize = 10_000;
+
 impl Session<'_> {
     pub fn on_bytes(&mut self, data: &[u8], now: Instant) {
         self.now = now;
@@ -278,6 +281,15 @@ impl Session<'_> {
     /// Records an event; once the events match every expected outcome, the
     /// case starts the closing handshake itself if it is to close.
     pub(super) fn record(&mut self, e: Event) {
+        if self.received.len() >= MAX_EVENTS {
+            // A flood: no case expects this many events, and keeping them
+            // all would let a peer grow our memory without bound.
+            self.fail(
+                close::POLICY_VIOLATION,
+                &format!("more than {MAX_EVENTS} messages and pongs"),
+            );
+            return;
+        }
         self.received.push(e);
         let all_match = match &self.case.check {
             Check::Events { outcomes, .. } => outcomes.iter().all(|(_, ev)| *ev == self.received),
