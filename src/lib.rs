@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod custom;
 pub mod echo;
 pub mod engine;
 pub mod fuzzing_server;

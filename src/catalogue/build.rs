@@ -40,6 +40,7 @@ pub fn frame(opcode: u8, payload: impl Into<Payload>) -> FrameSpec {
         payload: payload.into(),
         chop: None,
         sync: false,
+        declared_len: None,
     }
 }
 
@@ -164,6 +165,8 @@ pub fn case(id: &str, description: &str, expectation: &str) -> Case {
         suppress_close: false,
         alone: false,
         timed: false,
+        roles: Roles::BOTH,
+        origin: None,
     }
 }
 

@@ -159,6 +159,8 @@ pub struct FrameSpec {
     pub chop: Option<usize>,
     /// Write the frame on its own, not coalesced with what follows.
     pub sync: bool,
+    /// A length for the header that differs from the payload's.
+    pub declared_len: Option<u64>,
 }
 
 /// When a wait may end before its bound.
@@ -174,6 +176,11 @@ pub enum Until {
 #[derive(Clone, Debug)]
 pub enum Step {
     Frame(FrameSpec),
+    /// Bytes written exactly as given, optionally in pieces.
+    Raw {
+        bytes: Vec<u8>,
+        chop: Option<usize>,
+    },
     /// A whole message through the normal send path, optionally split into
     /// fragments of `fragment_size` (Autobahn's `sendMessage`).
     Message {
@@ -263,6 +270,39 @@ pub struct Case {
     pub alone: bool,
     /// The duration is part of the result (Autobahn's `reportTime`).
     pub timed: bool,
+    /// Run against servers (test-server) and/or clients (test-clients).
+    pub roles: Roles,
+    /// Where a custom case comes from, and the RFC section it checks.
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roles {
+    pub server: bool,
+    pub client: bool,
+}
+
+impl Roles {
+    pub const BOTH: Roles = Roles {
+        server: true,
+        client: true,
+    };
+
+    pub fn name(self) -> &'static str {
+        match (self.server, self.client) {
+            (true, true) => "both",
+            (true, false) => "server",
+            (false, true) => "client",
+            (false, false) => "none",
+        }
+    }
+}
+
+/// A custom case's file and the RFC section it checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub rfc: String,
 }
 
 impl Case {

@@ -1,10 +1,12 @@
 //! The command line: argument parsing and the commands. Bad input ends in
 //! one line on stderr and exit code 2; conformance failures exit 1.
 
+mod cases;
 mod spec;
 mod test_clients;
 mod test_server;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +53,9 @@ enum Command {
         #[arg(long, default_value = "wsspec-echo-client")]
         agent: String,
     },
+    /// List or check case files.
+    #[command(subcommand)]
+    Cases(cases::Command),
     /// Run the reference echo server (tokio-tungstenite).
     EchoServer {
         /// Address to listen on.
@@ -73,6 +78,7 @@ pub fn main() -> ExitCode {
             Command::TestServer(args) => test_server::run(args).await,
             Command::EchoServer { listen } => echo_server(&listen).await,
             Command::TestClients(args) => test_clients::run(args).await,
+            Command::Cases(c) => cases::run(c),
             Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent)
                 .await
                 .map_err(BadInput),
@@ -113,22 +119,54 @@ pub fn split_patterns(values: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The cases matched by `include` (default: all) and not by `exclude`;
-/// an unknown single ID or an empty selection is bad input.
+/// Which peers a command tests, to keep the cases meant for them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Testing {
+    Servers,
+    Clients,
+}
+
+/// The cases matched by `include` (default: Autobahn's catalogue) and not by
+/// `exclude`, from the built-in catalogue and the custom cases (shipped and
+/// from `dirs`). A pattern that starts with `*` selects among Autobahn's
+/// cases only, so `*` keeps meaning Autobahn's catalogue; custom cases are
+/// chosen by their prefix (`frag.*`). An unknown single ID, an empty
+/// selection or a broken case file is bad input.
 pub fn select_cases(
-    mut include: Vec<String>,
+    include: Vec<String>,
     exclude: &[String],
+    dirs: &[PathBuf],
+    testing: Testing,
 ) -> Result<Vec<crate::catalogue::Case>, BadInput> {
     use crate::catalogue::{self, select};
+    let mut include = include;
     if include.is_empty() {
         include.push("*".into());
     }
-    let all = catalogue::all();
-    let unknown = select::unknown_ids(&all, &include);
+    let custom = crate::custom::load_all(dirs).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\nwsspec: ")
+    })?;
+    let builtin = catalogue::all();
+    let everything: Vec<_> = builtin.iter().chain(custom.iter()).cloned().collect();
+    let unknown = select::unknown_ids(&everything, &include);
     if !unknown.is_empty() {
         return Err(format!("no case has the ID {}", unknown.join(", ")).into());
     }
-    let cases = select::select(all, &include, exclude);
+    let named: Vec<String> = include
+        .iter()
+        .filter(|p| !p.starts_with('*'))
+        .cloned()
+        .collect();
+    let mut cases = select::select(builtin, &include, exclude);
+    cases.extend(select::select(custom, &named, exclude));
+    cases.retain(|c| match testing {
+        Testing::Servers => c.roles.server,
+        Testing::Clients => c.roles.client,
+    });
     if cases.is_empty() {
         return Err(format!(
             "no case matches --cases {} --exclude {}",

@@ -22,6 +22,9 @@ pub struct Args {
     /// Case ID patterns to leave out.
     #[arg(long, value_name = "GLOB,...")]
     exclude: Vec<String>,
+    /// A folder of custom case files to add to the shipped ones (repeatable).
+    #[arg(long, value_name = "DIR")]
+    cases_dir: Vec<PathBuf>,
     /// Report folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -62,7 +65,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             listen = Some(t.addr);
         }
     }
-    let cases = super::select_cases(include, &exclude)?;
+    let cases = super::select_cases(include, &exclude, &args.cases_dir, super::Testing::Clients)?;
     let opts = super::session_options(args.max_message_size, args.open_timeout)?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));

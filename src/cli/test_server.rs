@@ -22,6 +22,9 @@ pub struct Args {
     /// Case ID patterns to leave out.
     #[arg(long, value_name = "GLOB,...")]
     exclude: Vec<String>,
+    /// A folder of custom case files to add to the shipped ones (repeatable).
+    #[arg(long, value_name = "DIR")]
+    cases_dir: Vec<PathBuf>,
     /// Name of the implementation in reports (default: the Server header).
     #[arg(long)]
     agent: Option<String>,
@@ -81,7 +84,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             target: Target::parse(url)?,
         });
     }
-    let cases = super::select_cases(include, &exclude)?;
+    let cases = super::select_cases(include, &exclude, &args.cases_dir, super::Testing::Servers)?;
     let opts = super::session_options(args.max_message_size, args.open_timeout)?;
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")

@@ -24,7 +24,8 @@ impl Session<'_> {
     pub(super) fn run_step(&mut self, step: &Step) -> bool {
         match step {
             Step::Frame(f) => {
-                let mut h = FrameHeader::new(f.opcode, f.fin, f.payload.len() as u64);
+                let len = f.declared_len.unwrap_or(f.payload.len() as u64);
+                let mut h = FrameHeader::new(f.opcode, f.fin, len);
                 h.rsv = f.rsv;
                 h.mask = match f.mask {
                     Mask::Role => self.role_mask(),
@@ -45,6 +46,7 @@ impl Session<'_> {
                 }
                 self.queue(bytes, f.chop, f.sync);
             }
+            Step::Raw { bytes, chop } => self.queue(bytes.clone(), *chop, false),
             Step::Message {
                 payload,
                 binary,

@@ -1,0 +1,117 @@
+//! `wsspec cases list` and `wsspec cases check`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use tabled::Table;
+use tabled::settings::Style;
+
+use super::{BadInput, EXIT_OK};
+use crate::catalogue::{self, select};
+use crate::custom;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// List cases: ID, the peers they test, the RFC section, a one-line description.
+    List {
+        /// Only IDs matching this pattern (`frag.*`, `6.4.*`).
+        glob: Option<String>,
+        /// Also list the cases in this folder.
+        #[arg(long, value_name = "DIR")]
+        cases_dir: Vec<PathBuf>,
+    },
+    /// Check case files (default: the shipped ones): one line per problem,
+    /// with file, line and column; exit 2 if there is any.
+    Check { files: Vec<PathBuf> },
+}
+
+#[derive(tabled::Tabled)]
+struct Row {
+    #[tabled(rename = "ID")]
+    id: String,
+    #[tabled(rename = "Tests")]
+    role: &'static str,
+    #[tabled(rename = "RFC")]
+    rfc: String,
+    #[tabled(rename = "Description")]
+    description: String,
+}
+
+pub fn run(cmd: Command) -> Result<u8, BadInput> {
+    match cmd {
+        Command::List { glob, cases_dir } => list(glob, &cases_dir),
+        Command::Check { files } => check(&files),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 100 {
+        format!("{}…", line.chars().take(99).collect::<String>())
+    } else {
+        line
+    }
+}
+
+fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
+    let custom = custom::load_all(dirs).map_err(|p| {
+        p.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\nwsspec: ")
+    })?;
+    let rows: Vec<Row> = catalogue::all()
+        .into_iter()
+        .chain(custom)
+        .filter(|c| glob.as_ref().is_none_or(|g| select::matches(g, &c.id)))
+        .map(|c| Row {
+            rfc: c
+                .origin
+                .as_ref()
+                .map_or("Autobahn".into(), |o| o.rfc.clone()),
+            role: if c.origin.is_some() {
+                c.roles.name()
+            } else {
+                "both"
+            },
+            description: one_line(&c.description),
+            id: c.id,
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(format!("no case matches {}", glob.unwrap_or_default()).into());
+    }
+    let n = rows.len();
+    println!("{}", Table::new(rows).with(Style::sharp()));
+    println!("{n} cases");
+    Ok(EXIT_OK)
+}
+
+fn check(files: &[PathBuf]) -> Result<u8, BadInput> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    if files.is_empty() {
+        sources = custom::shipped();
+    }
+    for f in files {
+        match custom::read(f) {
+            Ok(s) => sources.push(s),
+            Err(p) => problems.push(p),
+        }
+    }
+    let taken: HashSet<String> = catalogue::all().into_iter().map(|c| c.id).collect();
+    let (cases, mut more) = custom::load(&sources, &taken);
+    problems.append(&mut more);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        return Ok(super::EXIT_BAD_INPUT);
+    }
+    println!(
+        "{} cases in {} files: no problems",
+        cases.len(),
+        sources.len()
+    );
+    Ok(EXIT_OK)
+}

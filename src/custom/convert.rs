@@ -1,0 +1,431 @@
+//! From the JSON format to `Case` values, with the checks serde cannot do:
+//! control frames meant to be legal stay legal, payloads are well formed,
+//! numbers are in range. Problems name the file, line and column.
+
+use super::format::*;
+use super::{Problem, Source};
+use crate::catalogue::{
+    Amend, Behavior, Case, Check, Event, ExpectedClose, FrameSpec, Mask, Origin, Payload, Roles,
+    Step, Until, secs,
+};
+use crate::wire::frame::opcode;
+
+/// Line and column (1-based) of the first `"id"` string equal to `id`.
+pub fn locate(text: &str, id: &str) -> (usize, usize) {
+    let quoted = format!("\"{id}\"");
+    let at = text
+        .match_indices(&quoted)
+        .map(|(i, _)| i)
+        .find(|&i| {
+            text[..i].trim_end().ends_with(':')
+                && text[..i]
+                    .trim_end()
+                    .trim_end_matches(':')
+                    .trim_end()
+                    .ends_with("\"id\"")
+        })
+        .or_else(|| text.find(&quoted))
+        .unwrap_or(0);
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+    (line, column)
+}
+
+pub fn parse(src: &Source) -> Result<Vec<Case>, Vec<Problem>> {
+    let file: FileDef = serde_json::from_str(&src.text).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        vec![Problem {
+            file: src.name.clone(),
+            line: e.line(),
+            column: e.column(),
+            message: msg,
+        }]
+    })?;
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for def in file.cases {
+        let (line, column) = locate(&src.text, &def.id);
+        match convert(def, &src.name) {
+            Ok(c) => cases.push(c),
+            Err(message) => problems.push(Problem {
+                file: src.name.clone(),
+                line,
+                column,
+                message,
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(cases)
+    } else {
+        Err(problems)
+    }
+}
+
+fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
+    let id = def.id.clone();
+    let fail = |m: String| format!("case {id}: {m}");
+    let id_ok = def
+        .id
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && def
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !id_ok {
+        return Err(format!(
+            "the ID {:?} must start with a letter and use only letters, digits, '.', '_' and '-' (numeric IDs are Autobahn's)",
+            def.id
+        ));
+    }
+    if def.description.trim().is_empty() {
+        return Err(fail("the description is empty".into()));
+    }
+    let roles = match &def.roles {
+        None => Roles::BOTH,
+        Some(r) if r.is_empty() => {
+            return Err(fail(
+                "roles is empty; say \"server\", \"client\" or both".into(),
+            ));
+        }
+        Some(r) => Roles {
+            server: r.contains(&RoleDef::Server),
+            client: r.contains(&RoleDef::Client),
+        },
+    };
+    if def.steps.is_empty() {
+        return Err(fail("there are no steps".into()));
+    }
+    let script = def
+        .steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| step(s).map_err(|m| fail(format!("step {}: {m}", i + 1))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let e = def.expect;
+    if e.close.codes.is_empty() {
+        return Err(fail("expect.close.codes is empty".into()));
+    }
+    let amend = match (e.informational, e.wrong_code_fails) {
+        (true, true) => {
+            return Err(fail(
+                "informational and wrong_code_fails exclude each other".into(),
+            ));
+        }
+        (true, false) => Amend::Informational,
+        (false, true) => Amend::WrongCodeFails,
+        (false, false) => Amend::None,
+    };
+    let events = |list: Vec<EventDef>| list.into_iter().map(event).collect::<Result<Vec<_>, _>>();
+    let mut outcomes = vec![(
+        Behavior::Ok,
+        events(e.ok).map_err(|m| fail(format!("expect.ok: {m}")))?,
+    )];
+    if let Some(ns) = e.non_strict {
+        outcomes.push((
+            Behavior::NonStrict,
+            events(ns).map_err(|m| fail(format!("expect.non_strict: {m}")))?,
+        ));
+    }
+    let by_us = e.close.by == CloserDef::Us;
+    let expectation = format!(
+        "{}; then {} closes{}, with {}.",
+        describe_events(&outcomes),
+        if by_us { "we" } else { "the peer" },
+        if e.close.clean { " cleanly" } else { "" },
+        e.close
+            .codes
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    );
+    Ok(Case {
+        id: def.id,
+        description: def.description,
+        expectation,
+        script,
+        check: Check::Events { outcomes, amend },
+        close: ExpectedClose {
+            closed_by_me: by_us,
+            codes: e.close.codes,
+            require_clean: e.close.clean,
+            wrong_endpoint_fatal: e.close.wrong_endpoint_fatal,
+        },
+        suppress_close: e.suppress_close,
+        alone: e.alone,
+        timed: false,
+        roles,
+        origin: Some(Origin {
+            file: file.to_string(),
+            rfc: def.rfc,
+        }),
+    })
+}
+
+fn describe_events(outcomes: &[(Behavior, Vec<Event>)]) -> String {
+    let one = |evs: &Vec<Event>| {
+        if evs.is_empty() {
+            return "nothing".to_string();
+        }
+        evs.iter()
+            .map(|e| match e {
+                Event::Message { payload, binary } => {
+                    format!(
+                        "a {} message of {} octets",
+                        if *binary { "binary" } else { "text" },
+                        payload.len()
+                    )
+                }
+                Event::Pong(p) => format!("a pong of {} octets", p.len()),
+                Event::Timeout(t) => format!("pause {t} passes"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    outcomes
+        .iter()
+        .map(|(b, evs)| format!("{b}: {}", one(evs)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn seconds(v: f64, what: &str) -> Result<std::time::Duration, String> {
+    if v > 0.0 && v <= 3600.0 {
+        Ok(secs(v))
+    } else {
+        Err(format!(
+            "{what} must be more than 0 and at most 3600 seconds, not {v}"
+        ))
+    }
+}
+
+fn step(s: StepDef) -> Result<Step, String> {
+    Ok(match s {
+        StepDef::Send(f) => Step::Frame(frame(f)?),
+        StepDef::Raw(r) => Step::Raw {
+            bytes: hex(&r.hex)?,
+            chop: positive(r.chop, "chop")?,
+        },
+        StepDef::Message(m) => Step::Message {
+            payload: payload(&m.payload)?,
+            binary: m.binary,
+            fragment_size: positive(m.fragment, "fragment")?,
+        },
+        StepDef::Close(c) => {
+            let reason = c
+                .reason
+                .as_ref()
+                .map(payload)
+                .transpose()?
+                .map(|p| p.bytes().into_owned());
+            if reason.is_some() && c.code.is_none() {
+                return Err("a close reason needs a code".into());
+            }
+            Step::Close {
+                code: c.code,
+                reason,
+            }
+        }
+        StepDef::Wait(w) => Step::Wait {
+            max: seconds(w.max, "wait.max")?,
+            until: w.events.map_or(Until::Bound, Until::Events),
+            tag: None,
+        },
+        StepDef::Checkpoint(tag) => Step::Checkpoint(Box::leak(tag.into_boxed_str())),
+        StepDef::KillAfter(v) => Step::KillAfter(seconds(v, "kill_after")?),
+        StepDef::CloseAfter(v) => Step::CloseAfter(seconds(v, "close_after")?),
+    })
+}
+
+fn positive(v: Option<usize>, what: &str) -> Result<Option<usize>, String> {
+    match v {
+        Some(0) => Err(format!("{what} must be at least 1")),
+        v => Ok(v),
+    }
+}
+
+fn opcode_of(o: &OpcodeDef) -> Result<u8, String> {
+    match o {
+        OpcodeDef::Number(n) if *n <= 15 => Ok(*n),
+        OpcodeDef::Number(n) => Err(format!("opcode {n} does not fit in four bits")),
+        OpcodeDef::Name(s) => match s.as_str() {
+            "continuation" => Ok(opcode::CONTINUATION),
+            "text" => Ok(opcode::TEXT),
+            "binary" => Ok(opcode::BINARY),
+            "close" => Ok(opcode::CLOSE),
+            "ping" => Ok(opcode::PING),
+            "pong" => Ok(opcode::PONG),
+            other => Err(format!(
+                "unknown opcode {other:?}: expected continuation, text, binary, close, ping, pong or a number 0-15"
+            )),
+        },
+    }
+}
+
+fn frame(f: FrameDef) -> Result<FrameSpec, String> {
+    let op = opcode_of(&f.opcode)?;
+    if f.rsv > 7 {
+        return Err(format!("rsv {} does not fit in three bits", f.rsv));
+    }
+    let mask = match f.mask.as_deref() {
+        None | Some("role") => Mask::Role,
+        Some("none") => Mask::Unmasked,
+        Some(k) => {
+            let b = hex(k)?;
+            let key: [u8; 4] = b
+                .try_into()
+                .map_err(|_| format!("mask {k:?} is not four bytes of hex"))?;
+            Mask::Key(key)
+        }
+    };
+    let payload = f
+        .payload
+        .as_ref()
+        .map(payload)
+        .transpose()?
+        .unwrap_or(Payload::Bytes(Vec::new()));
+    let len = f.declared_length.unwrap_or(payload.len() as u64);
+    if opcode::is_control(op) && !f.illegal {
+        if len > 125 {
+            return Err(format!(
+                "a {} frame of {len} bytes is over the 125 a control frame may carry; add \"illegal\": true to send it on purpose",
+                opcode::name(op)
+            ));
+        }
+        if !f.fin {
+            return Err(format!(
+                "a fragmented {} frame is not allowed; add \"illegal\": true to send it on purpose",
+                opcode::name(op)
+            ));
+        }
+    }
+    Ok(FrameSpec {
+        opcode: op,
+        fin: f.fin,
+        rsv: f.rsv,
+        mask,
+        payload,
+        chop: positive(f.chop, "chop")?,
+        sync: f.sync,
+        declared_len: f.declared_length,
+    })
+}
+
+fn hex(s: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!("hex {s:?} has an odd number of digits"));
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or_else(|| format!("hex {s:?} has a character that is not a hex digit"))
+        })
+        .collect()
+}
+
+fn payload(p: &PayloadDef) -> Result<Payload, String> {
+    let base = match (&p.text, &p.hex, p.all_bytes) {
+        (Some(t), None, None) => t.as_bytes().to_vec(),
+        (None, Some(h), None) => hex(h)?,
+        (None, None, Some(true)) => (0..=255u8).collect(),
+        (None, None, None) if p.length.is_none() => Vec::new(),
+        _ => return Err("a payload takes exactly one of text, hex and all_bytes (true), plus an optional length".into()),
+    };
+    match p.length {
+        None => Ok(Payload::Bytes(base)),
+        Some(_) if base.is_empty() => Err("a length needs bytes to repeat".into()),
+        Some(len) => Ok(Payload::Repeat { pattern: base, len }),
+    }
+}
+
+fn event(e: EventDef) -> Result<Event, String> {
+    Ok(match e {
+        EventDef::Message(m) => {
+            let p = PayloadDef {
+                text: m.text,
+                hex: m.hex,
+                all_bytes: m.all_bytes,
+                length: m.length,
+            };
+            Event::Message {
+                payload: payload(&p)?.bytes().into_owned(),
+                binary: m.binary,
+            }
+        }
+        EventDef::Pong(p) => Event::Pong(payload(&p)?.bytes().into_owned()),
+        EventDef::Timeout(t) => Event::Timeout(Box::leak(t.into_boxed_str())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(text: &str) -> Source {
+        Source {
+            name: "t.json".into(),
+            text: text.into(),
+        }
+    }
+
+    const GOOD: &str = r#"{"cases": [
+  {"id": "x.1", "description": "a ping", "rfc": "5.5.2",
+   "steps": [{"send": {"opcode": "ping", "payload": {"text": "hi"}}}, {"close_after": 1}],
+   "expect": {"ok": [{"pong": {"text": "hi"}}], "close": {"by": "us", "codes": [1000], "clean": true}}}
+]}"#;
+
+    #[test]
+    fn a_good_file_becomes_cases() {
+        let cases = parse(&src(GOOD)).unwrap();
+        assert_eq!(cases[0].id, "x.1");
+        assert_eq!(cases[0].script.len(), 2);
+    }
+
+    #[test]
+    fn problems_name_line_and_column() {
+        let typo = GOOD.replace("\"send\"", "\"sned\"");
+        let p = parse(&src(&typo)).unwrap_err();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 3);
+        assert!(
+            p[0].message.contains("unknown variant `sned`"),
+            "{}",
+            p[0].message
+        );
+
+        let missing = GOOD.replace("\"rfc\": \"5.5.2\",", "");
+        assert!(
+            parse(&src(&missing)).unwrap_err()[0]
+                .message
+                .contains("missing field `rfc`")
+        );
+
+        let big = GOOD.replace(
+            "{\"text\": \"hi\"}}}",
+            "{\"text\": \"x\", \"length\": 126}}}",
+        );
+        let p = parse(&src(&big)).unwrap_err();
+        assert_eq!((p[0].line, p[0].column), (2, 10));
+        assert!(p[0].message.contains("over the 125"), "{}", p[0].message);
+        let on_purpose = big.replace("\"length\": 126}", "\"length\": 126}, \"illegal\": true");
+        assert!(parse(&src(&on_purpose)).is_ok());
+    }
+
+    #[test]
+    fn duplicate_and_builtin_ids_are_refused() {
+        let twice = GOOD.replace("]}", ",") + &GOOD[GOOD.find('{').unwrap() + 12..];
+        let (_, p) = super::super::load(&[src(&twice)], &Default::default());
+        assert!(p.iter().any(|p| p.message.contains("used twice")), "{p:?}");
+        let taken = ["x.1".to_string()].into_iter().collect();
+        let (_, p) = super::super::load(&[src(GOOD)], &taken);
+        assert!(p[0].message.contains("built-in"));
+    }
+}
