@@ -66,12 +66,7 @@ fn misbehaving_clients_fail_their_cases_and_the_server_goes_on() {
 
     // The server still serves: a proper driver runs all three cases.
     let status = wsspec()
-        .args([
-            "echo-client",
-            &format!("ws://127.0.0.1:{port}"),
-            "--agent",
-            "good",
-        ])
+        .args(["echo-client", &format!("ws://127.0.0.1:{port}"), "--agent", "good"])
         .status()
         .unwrap();
     assert!(status.success());
@@ -87,24 +82,15 @@ fn misbehaving_clients_fail_their_cases_and_the_server_goes_on() {
     // failing the connection), but the connection was failed by us, so
     // the required clean close did not happen.
     assert_eq!(index["bad"]["2.1"]["behaviorClose"], "UNCLEAN");
-    let pong = read_json(
-        &out.path()
-            .join(index["bad"]["2.1"]["reportfile"].as_str().unwrap()),
-    );
+    let pong = read_json(&out.path().join(index["bad"]["2.1"]["reportfile"].as_str().unwrap()));
     assert!(
         pong["failureReason"].as_str().unwrap().contains("unmasked"),
         "{}",
         pong["failureReason"]
     );
-    let gone = read_json(
-        &out.path()
-            .join(index["bad"]["1.1.2"]["reportfile"].as_str().unwrap()),
-    );
+    let gone = read_json(&out.path().join(index["bad"]["1.1.2"]["reportfile"].as_str().unwrap()));
     assert!(
-        gone["wasNotCleanReason"]
-            .as_str()
-            .unwrap()
-            .contains("dropped"),
+        gone["wasNotCleanReason"].as_str().unwrap().contains("dropped"),
         "{}",
         gone["wasNotCleanReason"]
     );

@@ -129,10 +129,7 @@ fn peer_that_never_answers_the_handshake() {
     assert_eq!(code, Some(1));
     assert_all_failed_because(&reports, "did not finish within");
     assert_eq!(reports[0]["wasOpenHandshakeTimeout"], true);
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "bounded by --open-timeout"
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "bounded by --open-timeout");
 }
 
 #[test]
@@ -221,10 +218,7 @@ fn malformed_spec_names_the_file() {
     let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("fuzzingclient.json") && err.contains("line"),
-        "{err}"
-    );
+    assert!(err.contains("fuzzingclient.json") && err.contains("line"), "{err}");
 }
 
 #[test]
@@ -251,19 +245,12 @@ fn autobahn_spec_selects_servers_and_cases() {
     });
     std::fs::write(&spec, text.to_string()).unwrap();
     let o = run(&["test-server", "--spec", spec.to_str().unwrap()]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let index = read_json(&out.join("index.json"));
     let cases: Vec<&String> = index["Echo-1"].as_object().unwrap().keys().collect();
     assert_eq!(
         cases,
-        [
-            "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"
-        ]
+        ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "2.1"]
     );
     assert!(out.join("echo_1_case_2_1.json").exists());
 }

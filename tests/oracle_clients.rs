@@ -51,22 +51,13 @@ fn client_run(driver: std::process::Command, limit: Duration) -> Value {
     assert!(status.success(), "the client driver failed");
     let o = wait_bounded(server, limit);
     let table = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        table.contains("Total"),
-        "the table is printed at the end:\n{table}"
-    );
+    assert!(table.contains("Total"), "the table is printed at the end:\n{table}");
     let index = read_json(&out.path().join("index.json"));
     let code = o.status.code();
-    let failed = only_agent(&index).values().any(|v| {
-        v["behavior"] == "FAILED"
-            || v["behaviorClose"] == "FAILED"
-            || v["behaviorClose"] == "UNCLEAN"
-    });
-    assert_eq!(
-        code,
-        Some(if failed { 1 } else { 0 }),
-        "exit code follows the verdicts"
-    );
+    let failed = only_agent(&index)
+        .values()
+        .any(|v| v["behavior"] == "FAILED" || v["behaviorClose"] == "FAILED" || v["behaviorClose"] == "UNCLEAN");
+    assert_eq!(code, Some(if failed { 1 } else { 0 }), "exit code follows the verdicts");
     index
 }
 

@@ -86,11 +86,7 @@ pub fn close_after(s: f64) -> Step {
 }
 
 /// A whole message through the normal send path.
-pub fn send_message(
-    payload: impl Into<Payload>,
-    binary: bool,
-    fragment_size: Option<usize>,
-) -> Step {
+pub fn send_message(payload: impl Into<Payload>, binary: bool, fragment_size: Option<usize>) -> Step {
     Step::Message {
         payload: payload.into(),
         binary,

@@ -307,11 +307,7 @@ pub struct Origin {
 
 impl Case {
     pub fn section(&self) -> u32 {
-        self.id
-            .split('.')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        self.id.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
     }
 
     /// The ID as numbers, for catalogue order ("10.1.1" after "9.8.6").
@@ -321,9 +317,7 @@ impl Case {
 }
 
 pub fn id_tuple(id: &str) -> Vec<u32> {
-    id.split('.')
-        .map(|p| p.parse().unwrap_or(u32::MAX))
-        .collect()
+    id.split('.').map(|p| p.parse().unwrap_or(u32::MAX)).collect()
 }
 
 /// Section titles, for tables.

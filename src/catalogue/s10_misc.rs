@@ -10,10 +10,7 @@ pub fn cases() -> Vec<Case> {
             "A text message of 65536 octets, fragmented by us into frames of 1300 octets.",
             "The message is echoed whole; then a clean close with 1000.",
         )
-        .script([
-            send_message(payload.clone(), false, Some(1300)),
-            kill_after(10.0),
-        ])
+        .script([send_message(payload.clone(), false, Some(1300)), kill_after(10.0)])
         .ok([message(&payload, false)]),
     ]
 }

@@ -18,10 +18,7 @@ const SIZES: [(usize, f64, Option<usize>); 8] = [
 
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for (sub, kind, op, byte, binary) in [
-        (1, "text", TEXT, b'*', false),
-        (2, "binary", BINARY, 0xfe, true),
-    ] {
+    for (sub, kind, op, byte, binary) in [(1, "text", TEXT, b'*', false), (2, "binary", BINARY, 0xfe, true)] {
         for (i, &(len, kill, chop)) in SIZES.iter().enumerate() {
             let payload = vec![byte; len];
             let how = match chop {
@@ -32,14 +29,9 @@ pub fn cases() -> Vec<Case> {
                 case(
                     &format!("1.{sub}.{}", i + 1),
                     &format!("A {kind} message of {len} octets in one frame{how}."),
-                    &format!(
-                        "The {kind} message comes back unchanged; then a clean close with 1000."
-                    ),
+                    &format!("The {kind} message comes back unchanged; then a clean close with 1000."),
                 )
-                .script([
-                    frame(op, payload.clone()).chop_opt(chop).into(),
-                    kill_after(kill),
-                ])
+                .script([frame(op, payload.clone()).chop_opt(chop).into(), kill_after(kill)])
                 .ok([message(&payload, binary)]),
             );
         }

@@ -11,10 +11,7 @@ fn ping_echo(id: &str, what: &str, payload: &[u8], chop: Option<usize>, wait: f6
         &format!("A ping with {what}."),
         "A pong with the same payload answers it; then a clean close with 1000.",
     )
-    .script([
-        frame(PING, payload).chop_opt(chop).into(),
-        close_after(wait),
-    ])
+    .script([frame(PING, payload).chop_opt(chop).into(), close_after(wait)])
     .ok([pong(payload)])
 }
 
@@ -41,11 +38,7 @@ fn ten_pings(id: &str, chop: Option<usize>) -> Case {
 
 /// An unsolicited pong then our close: nothing comes back.
 fn lone_pong(id: &str, payload: &[u8]) -> Case {
-    let what = if payload.is_empty() {
-        "no payload"
-    } else {
-        "a payload"
-    };
+    let what = if payload.is_empty() { "no payload" } else { "a payload" };
     case(
         id,
         &format!("An unsolicited pong with {what}, then a close with 1000."),

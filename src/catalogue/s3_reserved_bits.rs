@@ -35,15 +35,9 @@ fn lone(id: &str, what: &str, f: FrameSpec) -> Case {
 
 pub fn cases() -> Vec<Case> {
     vec![
-        lone(
-            "3.1",
-            "A short text message with RSV = 1.",
-            frame(TEXT, HELLO).rsv(1),
-        ),
+        lone("3.1", "A short text message with RSV = 1.", frame(TEXT, HELLO).rsv(1)),
         after_echo("3.2", 2, "", |f| f),
-        after_echo("3.3", 3, ", each frame written on its own", |f| {
-            f.sync(true)
-        }),
+        after_echo("3.3", 3, ", each frame written on its own", |f| f.sync(true)),
         after_echo("3.4", 4, ", written one octet at a time", |f| f.chop(1)),
         lone(
             "3.5",
@@ -51,15 +45,7 @@ pub fn cases() -> Vec<Case> {
             frame(BINARY, &b"\x00\xff\xfe\xfd\xfc\xfb\x00\xff"[..]).rsv(5),
         ),
         // Autobahn names this one a ping but sends a binary frame; the bytes are what count.
-        lone(
-            "3.6",
-            "A short binary frame with RSV = 6.",
-            frame(BINARY, HELLO).rsv(6),
-        ),
-        lone(
-            "3.7",
-            "A close frame with RSV = 7.",
-            frame(CLOSE, "").rsv(7),
-        ),
+        lone("3.6", "A short binary frame with RSV = 6.", frame(BINARY, HELLO).rsv(6)),
+        lone("3.7", "A close frame with RSV = 7.", frame(CLOSE, "").rsv(7)),
     ]
 }

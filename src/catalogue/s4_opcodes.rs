@@ -7,11 +7,7 @@ use crate::wire::frame::opcode::{PING, TEXT};
 const HELLO: &str = "Hello, world!";
 
 fn lone(id: &str, op: u8, payload: &str) -> Case {
-    let with = if payload.is_empty() {
-        ""
-    } else {
-        " with a payload"
-    };
+    let with = if payload.is_empty() { "" } else { " with a payload" };
     case(
         id,
         &format!("A frame with the reserved opcode {op}{with}."),
@@ -23,11 +19,7 @@ fn lone(id: &str, op: u8, payload: &str) -> Case {
 }
 
 fn after_echo(id: &str, op: u8, payload: &str, chop: Option<usize>) -> Case {
-    let with = if payload.is_empty() {
-        ""
-    } else {
-        " with a payload"
-    };
+    let with = if payload.is_empty() { "" } else { " with a payload" };
     let how = if chop.is_some() {
         ", written one octet at a time"
     } else {

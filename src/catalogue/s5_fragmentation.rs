@@ -52,13 +52,7 @@ fn fragmented_control(id: &str, op: u8, name: &str) -> Case {
 }
 
 fn two_fragments(id: &str, w: Writes) -> Case {
-    let mut steps = frames(
-        w,
-        [
-            frame(TEXT, "fragment1").fin(false),
-            frame(CONT, "fragment2"),
-        ],
-    );
+    let mut steps = frames(w, [frame(TEXT, "fragment1").fin(false), frame(CONT, "fragment2")]);
     steps.push(close_after(1.0));
     case(
         id,
@@ -136,11 +130,7 @@ fn repeated_stray(id: &str, fin: bool) -> Case {
 
 fn pings_while_fragmenting(id: &str, sync: bool) -> Case {
     let f = |op, p: &str, fin| frame(op, p).fin(fin).sync(sync).into();
-    let how = if sync {
-        ", each frame written on its own"
-    } else {
-        ""
-    };
+    let how = if sync { ", each frame written on its own" } else { "" };
     case(
         id,
         &format!(

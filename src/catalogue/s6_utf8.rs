@@ -28,13 +28,9 @@ fn rejects_invalid(c: Case) -> Case {
 fn echoed(id: &str, description: &str, steps: Vec<Step>, text: &[u8]) -> Case {
     let mut steps = steps;
     steps.push(close_after(1.0));
-    case(
-        id,
-        description,
-        "The text is echoed unchanged; then a clean close.",
-    )
-    .script(steps)
-    .ok([message(text, false)])
+    case(id, description, "The text is echoed unchanged; then a clean close.")
+        .script(steps)
+        .ok([message(text, false)])
 }
 
 /// 6.4.x: the text is sent in three parts with pauses. The first part is
@@ -96,19 +92,10 @@ fn fail_fast(id: &str, parts: [Vec<u8>; 3], one_frame: bool) -> Case {
 
 pub fn cases() -> Vec<Case> {
     let whole: Vec<u8> = FAST_FAIL.concat();
-    let split_at_byte = [
-        whole[..12].to_vec(),
-        whole[12..13].to_vec(),
-        whole[13..].to_vec(),
-    ];
+    let split_at_byte = [whole[..12].to_vec(), whole[12..13].to_vec(), whole[13..].to_vec()];
     let split_on_parts = FAST_FAIL.map(<[u8]>::to_vec);
     let mut out = vec![
-        echoed(
-            "6.1.1",
-            "An empty text message.",
-            vec![frame(TEXT, "").into()],
-            b"",
-        ),
+        echoed("6.1.1", "An empty text message.", vec![frame(TEXT, "").into()], b""),
         echoed(
             "6.1.2",
             "A text message in three empty fragments.",
@@ -167,10 +154,7 @@ pub fn cases() -> Vec<Case> {
             "Invalid UTF-8 text (an encoded surrogate) in one-octet fragments.",
             "The peer fails the connection with 1007.",
         ))
-        .script([
-            send_message(WITH_SURROGATE, false, Some(1)),
-            kill_after(1.0),
-        ]),
+        .script([send_message(WITH_SURROGATE, false, Some(1)), kill_after(1.0)]),
         fail_fast("6.4.1", split_on_parts.clone(), false),
         fail_fast("6.4.2", split_at_byte.clone(), false),
         fail_fast("6.4.3", split_on_parts, true),

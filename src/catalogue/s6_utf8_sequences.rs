@@ -30,22 +30,12 @@ pub fn groups() -> Vec<Group> {
     g.push((
         "All prefixes of a valid UTF-8 string that contains multi-byte code points",
         (1..=KOSME.len())
-            .map(|i| {
-                (
-                    std::str::from_utf8(&KOSME[..i]).is_ok(),
-                    KOSME[..i].to_vec(),
-                )
-            })
+            .map(|i| (std::str::from_utf8(&KOSME[..i]).is_ok(), KOSME[..i].to_vec()))
             .collect(),
     ));
     g.push((
         "First possible sequence of a certain length",
-        vec![
-            v(b"\x00"),
-            v(b"\xc2\x80"),
-            v(b"\xe0\xa0\x80"),
-            v(b"\xf0\x90\x80\x80"),
-        ],
+        vec![v(b"\x00"), v(b"\xc2\x80"), v(b"\xe0\xa0\x80"), v(b"\xf0\x90\x80\x80")],
     ));
     g.push((
         "First possible sequence length 5/6 (invalid codepoints)",
@@ -53,12 +43,7 @@ pub fn groups() -> Vec<Group> {
     ));
     g.push((
         "Last possible sequence of a certain length",
-        vec![
-            v(b"\x7f"),
-            v(b"\xdf\xbf"),
-            v(b"\xef\xbf\xbf"),
-            v(b"\xf4\x8f\xbf\xbf"),
-        ],
+        vec![v(b"\x7f"), v(b"\xdf\xbf"), v(b"\xef\xbf\xbf"), v(b"\xf4\x8f\xbf\xbf")],
     ));
     g.push((
         "Last possible sequence length 4/5/6 (invalid codepoints)",
@@ -93,16 +78,10 @@ pub fn groups() -> Vec<Group> {
     ));
     g.push((
         "Lonely start characters",
-        [
-            (0xc0u8, 0xdfu8),
-            (0xe0, 0xef),
-            (0xf0, 0xf7),
-            (0xf8, 0xfb),
-            (0xfc, 0xfd),
-        ]
-        .iter()
-        .map(|&(lo, hi)| x(&(lo..hi).flat_map(|b| [b, 0x20]).collect::<Vec<u8>>()))
-        .collect(),
+        [(0xc0u8, 0xdfu8), (0xe0, 0xef), (0xf0, 0xf7), (0xf8, 0xfb), (0xfc, 0xfd)]
+            .iter()
+            .map(|&(lo, hi)| x(&(lo..hi).flat_map(|b| [b, 0x20]).collect::<Vec<u8>>()))
+            .collect(),
     ));
     let last_missing: [&[u8]; 10] = [
         b"\xc0",
@@ -120,14 +99,8 @@ pub fn groups() -> Vec<Group> {
         "Sequences with last continuation byte missing",
         last_missing.iter().map(|s| x(s)).collect(),
     ));
-    g.push((
-        "Concatenation of incomplete sequences",
-        vec![x(&last_missing.concat())],
-    ));
-    g.push((
-        "Impossible bytes",
-        vec![x(b"\xfe"), x(b"\xff"), x(b"\xfe\xfe\xff\xff")],
-    ));
+    g.push(("Concatenation of incomplete sequences", vec![x(&last_missing.concat())]));
+    g.push(("Impossible bytes", vec![x(b"\xfe"), x(b"\xff"), x(b"\xfe\xfe\xff\xff")]));
     g.push((
         "Examples of an overlong ASCII character",
         vec![
@@ -171,12 +144,7 @@ pub fn groups() -> Vec<Group> {
         ],
     ));
     let (high, low): ([&[u8]; 4], [&[u8]; 2]) = (
-        [
-            b"\xed\xa0\x80",
-            b"\xed\xad\xbf",
-            b"\xed\xae\x80",
-            b"\xed\xaf\xbf",
-        ],
+        [b"\xed\xa0\x80", b"\xed\xad\xbf", b"\xed\xae\x80", b"\xed\xaf\xbf"],
         [b"\xed\xb0\x80", b"\xed\xbf\xbf"],
     );
     g.push((
@@ -222,11 +190,7 @@ mod tests {
     fn validity_flags_agree_with_std() {
         for (title, seqs) in groups() {
             for (valid, bytes) in seqs {
-                assert_eq!(
-                    std::str::from_utf8(&bytes).is_ok(),
-                    valid,
-                    "{title}: {bytes:x?}"
-                );
+                assert_eq!(std::str::from_utf8(&bytes).is_ok(), valid, "{title}: {bytes:x?}");
             }
         }
     }

@@ -9,15 +9,7 @@ const MIB: usize = 1024 * 1024;
 const TEXT_PATTERN: &[u8] = b"BAsd7&jh23";
 const BINARY_PATTERN: &[u8] = b"\x00\xfe\x23\xfa\xf0";
 
-fn echo(
-    id: &str,
-    description: String,
-    round: Vec<Step>,
-    rounds: usize,
-    len: usize,
-    binary: bool,
-    wait: f64,
-) -> Case {
+fn echo(id: &str, description: String, round: Vec<Step>, rounds: usize, len: usize, binary: bool, wait: f64) -> Case {
     let kind = if binary { "binary" } else { "text" };
     case(
         id,
@@ -25,7 +17,12 @@ fn echo(
         &format!("Every {kind} message comes back with the same length within {wait} s; then a clean close."),
     )
     .script(round.iter().cloned().chain([close_after(wait)]))
-    .check(Check::Echo { round, rounds, len, binary })
+    .check(Check::Echo {
+        round,
+        rounds,
+        len,
+        binary,
+    })
     .timed()
 }
 
@@ -47,10 +44,7 @@ pub fn cases() -> Vec<Case> {
         (8 * MIB, 100.0, 100.0),
         (16 * MIB, 100.0, 100.0),
     ];
-    for (sub, op, pattern, binary) in [
-        (1, TEXT, TEXT_PATTERN, false),
-        (2, BINARY, BINARY_PATTERN, true),
-    ] {
+    for (sub, op, pattern, binary) in [(1, TEXT, TEXT_PATTERN, false), (2, BINARY, BINARY_PATTERN, true)] {
         for (i, &(len, text_wait, bin_wait)) in big.iter().enumerate() {
             let kind = if binary { "binary" } else { "text" };
             out.push(echo(
@@ -64,17 +58,7 @@ pub fn cases() -> Vec<Case> {
             ));
         }
     }
-    let frags = [
-        64,
-        256,
-        KIB,
-        4 * KIB,
-        16 * KIB,
-        64 * KIB,
-        256 * KIB,
-        MIB,
-        4 * MIB,
-    ];
+    let frags = [64, 256, KIB, 4 * KIB, 16 * KIB, 64 * KIB, 256 * KIB, MIB, 4 * MIB];
     for (sub, binary) in [(3, false), (4, true)] {
         for (i, &frag) in frags.iter().enumerate() {
             // Autobahn fills 9.4.1 with 0xFE and the other binary cases with '*'.
@@ -92,10 +76,7 @@ pub fn cases() -> Vec<Case> {
         }
     }
     let chops = [64, 128, 256, 512, 1024, 2048];
-    for (sub, op, pattern, binary) in [
-        (5, TEXT, TEXT_PATTERN, false),
-        (6, BINARY, BINARY_PATTERN, true),
-    ] {
+    for (sub, op, pattern, binary) in [(5, TEXT, TEXT_PATTERN, false), (6, BINARY, BINARY_PATTERN, true)] {
         for (i, &chop) in chops.iter().enumerate() {
             let kind = if binary { "binary" } else { "text" };
             out.push(echo(
@@ -122,7 +103,9 @@ pub fn cases() -> Vec<Case> {
             let kind = if binary { "binary" } else { "text" };
             out.push(echo(
                 &format!("9.{sub}.{}", i + 1),
-                format!("1000 {kind} messages of {len} octets, each sent when the previous one is echoed (round-trip time)."),
+                format!(
+                    "1000 {kind} messages of {len} octets, each sent when the previous one is echoed (round-trip time)."
+                ),
                 vec![frame(op, repeat(&[byte], len)).into()],
                 1000,
                 len,

@@ -54,26 +54,15 @@ fn one_line(s: &str) -> String {
 }
 
 fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
-    let custom = custom::load_all(dirs).map_err(|p| {
-        p.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\nwsspec: ")
-    })?;
+    let custom =
+        custom::load_all(dirs).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nwsspec: "))?;
     let rows: Vec<Row> = catalogue::all()
         .into_iter()
         .chain(custom)
         .filter(|c| glob.as_ref().is_none_or(|g| select::matches(g, &c.id)))
         .map(|c| Row {
-            rfc: c
-                .origin
-                .as_ref()
-                .map_or("Autobahn".into(), |o| o.rfc.clone()),
-            role: if c.origin.is_some() {
-                c.roles.name()
-            } else {
-                "both"
-            },
+            rfc: c.origin.as_ref().map_or("Autobahn".into(), |o| o.rfc.clone()),
+            role: if c.origin.is_some() { c.roles.name() } else { "both" },
             description: one_line(&c.description),
             id: c.id,
         })
@@ -108,10 +97,6 @@ fn check(files: &[PathBuf]) -> Result<u8, BadInput> {
         }
         return Ok(super::EXIT_BAD_INPUT);
     }
-    println!(
-        "{} cases in {} files: no problems",
-        cases.len(),
-        sources.len()
-    );
+    println!("{} cases in {} files: no problems", cases.len(), sources.len());
     Ok(EXIT_OK)
 }

@@ -79,9 +79,7 @@ pub fn main() -> ExitCode {
             Command::EchoServer { listen } => echo_server(&listen).await,
             Command::TestClients(args) => test_clients::run(args).await,
             Command::Cases(c) => cases::run(c),
-            Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent)
-                .await
-                .map_err(BadInput),
+            Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent).await.map_err(BadInput),
         }
     });
     match result {
@@ -156,11 +154,7 @@ pub fn select_cases(
     if !unknown.is_empty() {
         return Err(format!("no case has the ID {}", unknown.join(", ")).into());
     }
-    let named: Vec<String> = include
-        .iter()
-        .filter(|p| !p.starts_with('*'))
-        .cloned()
-        .collect();
+    let named: Vec<String> = include.iter().filter(|p| !p.starts_with('*')).cloned().collect();
     let mut cases = select::select(builtin, &include, exclude);
     cases.extend(select::select(custom, &named, exclude));
     cases.retain(|c| match testing {
@@ -179,15 +173,9 @@ pub fn select_cases(
 }
 
 /// Session options from the shared command-line values.
-pub fn session_options(
-    max_message_size: u64,
-    open_timeout: f64,
-) -> Result<crate::engine::SessionOptions, BadInput> {
+pub fn session_options(max_message_size: u64, open_timeout: f64) -> Result<crate::engine::SessionOptions, BadInput> {
     if !(open_timeout > 0.0 && open_timeout < 3600.0) {
-        return Err(format!(
-            "--open-timeout must be between 0 and 3600 seconds, not {open_timeout}"
-        )
-        .into());
+        return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
     }
     Ok(crate::engine::SessionOptions {
         max_message: max_message_size,

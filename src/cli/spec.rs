@@ -42,8 +42,7 @@ pub struct FuzzingServerSpec {
 }
 
 pub fn read_server_spec(path: &Path) -> Result<FuzzingServerSpec, BadInput> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
     Ok(serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?)
 }
 
@@ -52,10 +51,8 @@ fn all_cases() -> Vec<String> {
 }
 
 pub fn read_client_spec(path: &Path) -> Result<FuzzingClientSpec, BadInput> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
-    let spec: FuzzingClientSpec =
-        serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    let spec: FuzzingClientSpec = serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?;
     if spec.servers.is_empty() {
         return Err(format!("spec {}: \"servers\" is empty", path.display()).into());
     }

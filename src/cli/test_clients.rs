@@ -60,8 +60,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         if listen.is_none()
             && let Some(u) = &spec.url
         {
-            let t = crate::engine::transport::Target::parse(u)
-                .map_err(|e| format!("spec {}: {e}", path.display()))?;
+            let t = crate::engine::transport::Target::parse(u).map_err(|e| format!("spec {}: {e}", path.display()))?;
             listen = Some(t.addr);
         }
     }

@@ -63,8 +63,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
         let spec = read_client_spec(path)?;
         for s in &spec.servers {
-            let target =
-                Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            let target = Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
             servers.push(Server {
                 agent: s.agent.clone().or(args.agent.clone()),
                 target,
@@ -92,11 +91,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
         eprintln!("testing the built-in reference echo server at ws://{addr}");
         servers.push(Server {
-            agent: Some(
-                args.agent
-                    .clone()
-                    .unwrap_or_else(|| "wsspec-echo-server".into()),
-            ),
+            agent: Some(args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into())),
             target: Target::parse(&format!("ws://{addr}"))?,
         });
     }
@@ -114,11 +109,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let pb = progress_bar(mine.len(), &agent);
         let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
         pb.finish_and_clear();
-        tables.push(report::table::render(
-            &agent,
-            &got,
-            started.elapsed().as_millis(),
-        ));
+        tables.push(report::table::render(&agent, &got, started.elapsed().as_millis()));
         outcomes.extend(got);
     }
     report::autobahn::write(&outdir, &outcomes)
@@ -151,9 +142,6 @@ async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<Str
         Err((reason, _, _)) if reason.starts_with("cannot connect") => {
             Err(format!("{}: {reason}", server.target.url).into())
         }
-        Err(_) => Ok(server
-            .agent
-            .clone()
-            .unwrap_or_else(|| "UnknownServer".into())),
+        Err(_) => Ok(server.agent.clone().unwrap_or_else(|| "UnknownServer".into())),
     }
 }

@@ -5,8 +5,7 @@
 use super::format::*;
 use super::{Problem, Source};
 use crate::catalogue::{
-    Amend, Behavior, Case, Check, Event, ExpectedClose, FrameSpec, Mask, Origin, Payload, Roles,
-    Step, Until, secs,
+    Amend, Behavior, Case, Check, Event, ExpectedClose, FrameSpec, Mask, Origin, Payload, Roles, Step, Until, secs,
 };
 use crate::wire::frame::opcode;
 
@@ -56,21 +55,13 @@ pub fn parse(src: &Source) -> Result<Vec<Case>, Vec<Problem>> {
             }),
         }
     }
-    if problems.is_empty() {
-        Ok(cases)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(cases) } else { Err(problems) }
 }
 
 fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
     let id = def.id.clone();
     let fail = |m: String| format!("case {id}: {m}");
-    let id_ok = def
-        .id
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
+    let id_ok = def.id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && def
             .id
             .chars()
@@ -87,9 +78,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
     let roles = match &def.roles {
         None => Roles::BOTH,
         Some(r) if r.is_empty() => {
-            return Err(fail(
-                "roles is empty; say \"server\", \"client\" or both".into(),
-            ));
+            return Err(fail("roles is empty; say \"server\", \"client\" or both".into()));
         }
         Some(r) => Roles {
             server: r.contains(&RoleDef::Server),
@@ -111,19 +100,14 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
     }
     let amend = match (e.informational, e.wrong_code_fails) {
         (true, true) => {
-            return Err(fail(
-                "informational and wrong_code_fails exclude each other".into(),
-            ));
+            return Err(fail("informational and wrong_code_fails exclude each other".into()));
         }
         (true, false) => Amend::Informational,
         (false, true) => Amend::WrongCodeFails,
         (false, false) => Amend::None,
     };
     let events = |list: Vec<EventDef>| list.into_iter().map(event).collect::<Result<Vec<_>, _>>();
-    let mut outcomes = vec![(
-        Behavior::Ok,
-        events(e.ok).map_err(|m| fail(format!("expect.ok: {m}")))?,
-    )];
+    let mut outcomes = vec![(Behavior::Ok, events(e.ok).map_err(|m| fail(format!("expect.ok: {m}")))?)];
     if let Some(ns) = e.non_strict {
         outcomes.push((
             Behavior::NonStrict,
@@ -197,9 +181,7 @@ fn seconds(v: f64, what: &str) -> Result<std::time::Duration, String> {
     if v > 0.0 && v <= 3600.0 {
         Ok(secs(v))
     } else {
-        Err(format!(
-            "{what} must be more than 0 and at most 3600 seconds, not {v}"
-        ))
+        Err(format!("{what} must be more than 0 and at most 3600 seconds, not {v}"))
     }
 }
 
@@ -225,10 +207,7 @@ fn step(s: StepDef) -> Result<Step, String> {
             if reason.is_some() && c.code.is_none() {
                 return Err("a close reason needs a code".into());
             }
-            Step::Close {
-                code: c.code,
-                reason,
-            }
+            Step::Close { code: c.code, reason }
         }
         StepDef::Wait(w) => Step::Wait {
             max: seconds(w.max, "wait.max")?,
@@ -337,7 +316,9 @@ fn payload(p: &PayloadDef) -> Result<Payload, String> {
         (None, Some(h), None) => hex(h)?,
         (None, None, Some(true)) => (0..=255u8).collect(),
         (None, None, None) if p.length.is_none() => Vec::new(),
-        _ => return Err("a payload takes exactly one of text, hex and all_bytes (true), plus an optional length".into()),
+        _ => {
+            return Err("a payload takes exactly one of text, hex and all_bytes (true), plus an optional length".into());
+        }
     };
     match p.length {
         None => Ok(Payload::Bytes(base)),
@@ -395,11 +376,7 @@ mod tests {
         let p = parse(&src(&typo)).unwrap_err();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].line, 3);
-        assert!(
-            p[0].message.contains("unknown variant `sned`"),
-            "{}",
-            p[0].message
-        );
+        assert!(p[0].message.contains("unknown variant `sned`"), "{}", p[0].message);
 
         let missing = GOOD.replace("\"rfc\": \"5.5.2\",", "");
         assert!(
@@ -408,10 +385,7 @@ mod tests {
                 .contains("missing field `rfc`")
         );
 
-        let big = GOOD.replace(
-            "{\"text\": \"hi\"}}}",
-            "{\"text\": \"x\", \"length\": 126}}}",
-        );
+        let big = GOOD.replace("{\"text\": \"hi\"}}}", "{\"text\": \"x\", \"length\": 126}}}");
         let p = parse(&src(&big)).unwrap_err();
         assert_eq!((p[0].line, p[0].column), (2, 10));
         assert!(p[0].message.contains("over the 125"), "{}", p[0].message);

@@ -27,11 +27,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -126,9 +122,5 @@ pub fn load_all(dirs: &[impl AsRef<Path>]) -> Result<Vec<Case>, Vec<Problem>> {
     }
     let taken: HashSet<String> = crate::catalogue::all().into_iter().map(|c| c.id).collect();
     let (cases, problems) = load(&sources, &taken);
-    if problems.is_empty() {
-        Ok(cases)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(cases) } else { Err(problems) }
 }

@@ -18,13 +18,10 @@ fn config() -> WebSocketConfig {
 
 async fn case_count(base: &str) -> Result<usize, String> {
     let url = format!("{base}/getCaseCount");
-    let (mut ws, _) = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio_tungstenite::connect_async(&url),
-    )
-    .await
-    .map_err(|_| format!("{url}: no answer within 10 s"))?
-    .map_err(|e| format!("{url}: {e}"))?;
+    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(&url))
+        .await
+        .map_err(|_| format!("{url}: no answer within 10 s"))?
+        .map_err(|e| format!("{url}: {e}"))?;
     while let Some(msg) = ws.next().await {
         let msg = msg.map_err(|e| format!("{url}: {e}"))?;
         if msg.is_text() {
@@ -39,9 +36,7 @@ async fn case_count(base: &str) -> Result<usize, String> {
 }
 
 async fn echo_case(url: &str) {
-    let Ok((mut ws, _)) =
-        tokio_tungstenite::connect_async_with_config(url, Some(config()), false).await
-    else {
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async_with_config(url, Some(config()), false).await else {
         return;
     };
     while let Some(Ok(msg)) = ws.next().await {
@@ -61,13 +56,10 @@ pub async fn run(base: &str, agent: &str) -> Result<u8, String> {
         let _ = tokio::time::timeout(CASE_LIMIT, echo_case(&url)).await;
     }
     let url = format!("{base}/updateReports?agent={agent_q}");
-    let (mut ws, _) = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio_tungstenite::connect_async(&url),
-    )
-    .await
-    .map_err(|_| format!("{url}: no answer within 60 s"))?
-    .map_err(|e| format!("{url}: {e}"))?;
+    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(60), tokio_tungstenite::connect_async(&url))
+        .await
+        .map_err(|_| format!("{url}: no answer within 60 s"))?
+        .map_err(|e| format!("{url}: {e}"))?;
     while let Some(Ok(_)) = ws.next().await {}
     println!("{agent}: ran {count} cases");
     Ok(0)

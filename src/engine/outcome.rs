@@ -32,14 +32,7 @@ pub struct CaseOutcome {
 
 impl CaseOutcome {
     /// An outcome with no connection behind it (the handshake failed).
-    pub fn unopened(
-        case: &Case,
-        index: usize,
-        agent: &str,
-        started: String,
-        duration_ms: u64,
-        reason: &str,
-    ) -> Self {
+    pub fn unopened(case: &Case, index: usize, agent: &str, started: String, duration_ms: u64, reason: &str) -> Self {
         CaseOutcome {
             id: case.id.clone(),
             index,
@@ -66,9 +59,6 @@ impl CaseOutcome {
     /// FAILED in either verdict (or an unclean close): what makes a run fail.
     pub fn failed(&self) -> bool {
         self.verdict.behavior == Behavior::Failed
-            || matches!(
-                self.verdict.behavior_close,
-                Behavior::Failed | Behavior::Unclean
-            )
+            || matches!(self.verdict.behavior_close, Behavior::Failed | Behavior::Unclean)
     }
 }

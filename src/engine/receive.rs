@@ -46,9 +46,7 @@ impl Session<'_> {
             self.protocol_violation(&format!("RSV = {} and no extension negotiated", h.rsv));
         }
         match (self.role, h.mask.is_some()) {
-            (super::Role::Server, false) => {
-                self.protocol_violation("unmasked client-to-server frame")
-            }
+            (super::Role::Server, false) => self.protocol_violation("unmasked client-to-server frame"),
             (super::Role::Client, true) => self.protocol_violation("masked server-to-client frame"),
             _ => {}
         }
@@ -60,10 +58,7 @@ impl Session<'_> {
                 self.protocol_violation("control frame with payload length > 125 octets");
             }
             if !matches!(h.opcode, opcode::CLOSE | opcode::PING | opcode::PONG) {
-                self.protocol_violation(&format!(
-                    "control frame using reserved opcode {}",
-                    h.opcode
-                ));
+                self.protocol_violation(&format!("control frame using reserved opcode {}", h.opcode));
             }
             if h.opcode == opcode::CLOSE && h.len == 1 {
                 self.protocol_violation("close frame with payload length 1");
@@ -120,15 +115,11 @@ impl Session<'_> {
         let Some(h) = self.rx.frame else { return };
         if self.log.enabled && self.rx.frame_payload.len() < 64 {
             let room = 64 - self.rx.frame_payload.len();
-            self.rx
-                .frame_payload
-                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.rx.frame_payload.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
         if opcode::is_control(h.opcode) {
             let room = CONTROL_KEEP.saturating_sub(self.rx.control.len());
-            self.rx
-                .control
-                .extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.rx.control.extend_from_slice(&chunk[..chunk.len().min(room)]);
             return;
         }
         if self.rx.validate_utf8 {
@@ -183,8 +174,7 @@ impl Session<'_> {
     fn on_control_frame(&mut self, op: u8, payload: Vec<u8>) {
         match op {
             opcode::CLOSE => {
-                let code =
-                    (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                let code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
                 let reason = (payload.len() > 2).then(|| payload[2..].to_vec());
                 self.on_close_frame(code, reason);
             }

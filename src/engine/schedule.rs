@@ -113,10 +113,9 @@ pub async fn run_against_server(
             outcome
         }
     };
-    let together_run =
-        futures_util::stream::iter(together.into_iter().map(|c| spawn(c, Some(busy.clone()))))
-            .buffer_unordered(jobs.max(1))
-            .collect::<Vec<CaseOutcome>>();
+    let together_run = futures_util::stream::iter(together.into_iter().map(|c| spawn(c, Some(busy.clone()))))
+        .buffer_unordered(jobs.max(1))
+        .collect::<Vec<CaseOutcome>>();
     let alone_run = async {
         busy.until_quiet().await;
         let mut out = Vec::new();

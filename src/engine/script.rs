@@ -33,8 +33,7 @@ impl Session<'_> {
                     Mask::Unmasked => None,
                 };
                 let repeat = matches!(f.payload, Payload::Repeat { .. }).then(|| f.payload.len());
-                self.log
-                    .tx_frame(&h, &f.payload.prefix(64), repeat, f.chop, f.sync);
+                self.log.tx_frame(&h, &f.payload.prefix(64), repeat, f.chop, f.sync);
                 // Header and payload go straight into one buffer, masked in
                 // place: a 16 MiB frame costs 16 MiB, not twice that.
                 let mut bytes = Vec::with_capacity(f.payload.len() + 14);
@@ -127,11 +126,7 @@ impl Session<'_> {
             let end = start + size;
             let last = end > payload.len();
             let piece = &payload[start..end.min(payload.len())];
-            let mut h = FrameHeader::new(
-                if first { op } else { opcode::CONTINUATION },
-                last,
-                piece.len() as u64,
-            );
+            let mut h = FrameHeader::new(if first { op } else { opcode::CONTINUATION }, last, piece.len() as u64);
             h.mask = self.role_mask();
             self.send_frame(h, piece, None, None, false);
             if last {

@@ -210,15 +210,13 @@ impl<'c> Session<'c> {
             }
             Timer::CloseHandshake => {
                 self.closing.was_clean = false;
-                self.closing.was_not_clean_reason =
-                    Some("peer did not respond (in time) in closing handshake".into());
+                self.closing.was_not_clean_reason = Some("peer did not respond (in time) in closing handshake".into());
                 self.closing.was_close_handshake_timeout = true;
                 self.drop_tcp();
             }
             Timer::ServerDrop => {
                 self.closing.was_clean = false;
-                self.closing.was_not_clean_reason =
-                    Some("server did not drop TCP connection (in time)".into());
+                self.closing.was_not_clean_reason = Some("server did not drop TCP connection (in time)".into());
                 self.closing.was_server_connection_drop_timeout = true;
                 self.drop_tcp();
             }
@@ -311,9 +309,7 @@ impl<'c> Session<'c> {
             return;
         }
         self.closing.failed_by_me = true;
-        self.closing
-            .failure
-            .get_or_insert_with(|| reason.to_string());
+        self.closing.failure.get_or_insert_with(|| reason.to_string());
         if self.state == State::Closing {
             self.drop_tcp();
         } else {
@@ -334,14 +330,9 @@ impl<'c> Session<'c> {
     pub fn on_tcp_closed(&mut self, now: Instant) {
         self.now = now;
         self.state = State::Closed;
-        if !self.closing.was_clean
-            && !self.closing.dropped_by_me
-            && self.closing.was_not_clean_reason.is_none()
-        {
-            self.closing.was_not_clean_reason = Some(
-                "peer dropped the TCP connection without previous WebSocket closing handshake"
-                    .into(),
-            );
+        if !self.closing.was_clean && !self.closing.dropped_by_me && self.closing.was_not_clean_reason.is_none() {
+            self.closing.was_not_clean_reason =
+                Some("peer dropped the TCP connection without previous WebSocket closing handshake".into());
         }
     }
 
@@ -349,9 +340,7 @@ impl<'c> Session<'c> {
     pub fn on_bound_exceeded(&mut self, bound: Duration) {
         if self.state != State::Closed {
             self.closing.was_clean = false;
-            self.closing.was_not_clean_reason = Some(format!(
-                "the case did not end within its bound of {bound:?}"
-            ));
+            self.closing.was_not_clean_reason = Some(format!("the case did not end within its bound of {bound:?}"));
             self.drop_tcp();
         }
     }

@@ -42,9 +42,7 @@ impl Target {
             }
             s => return Err(format!("{url}: the scheme must be ws://, not {s}://")),
         }
-        let host = u
-            .host_str()
-            .ok_or_else(|| format!("{url}: the URL has no host"))?;
+        let host = u.host_str().ok_or_else(|| format!("{url}: the URL has no host"))?;
         let port = u.port_or_known_default().unwrap_or(80);
         let mut resource = u.path().to_string();
         if resource.is_empty() {
@@ -93,13 +91,9 @@ pub async fn client_connect(
     open_timeout: Duration,
 ) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
     let fut = async {
-        let stream = TcpStream::connect(&target.addr).await.map_err(|e| {
-            (
-                format!("cannot connect to {}: {e}", target.addr),
-                false,
-                String::new(),
-            )
-        })?;
+        let stream = TcpStream::connect(&target.addr)
+            .await
+            .map_err(|e| (format!("cannot connect to {}: {e}", target.addr), false, String::new()))?;
         stream.set_nodelay(true).ok();
         client_handshake(stream, target).await
     };
@@ -247,12 +241,7 @@ pub trait Activity: Send + Sync {
 
 /// Moves bytes between the socket and the session until the connection is
 /// closed by either side or the case's bound passes.
-pub async fn drive(
-    session: &mut Session<'_>,
-    stream: TcpStream,
-    bound: Duration,
-    activity: Option<&dyn Activity>,
-) {
+pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration, activity: Option<&dyn Activity>) {
     let (mut rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
     let epoch = Arc::new(AtomicU64::new(0));
@@ -312,10 +301,7 @@ pub async fn drive(
     // Let queued bytes (a last close frame) leave before the socket closes,
     // as a graceful close does, but only for so long: a peer that has
     // stopped reading would hold us forever.
-    if tokio::time::timeout(FLUSH_BOUND, &mut writer)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(FLUSH_BOUND, &mut writer).await.is_err() {
         writer.abort();
     }
 }
@@ -349,12 +335,7 @@ async fn write_loop(
                 None => break,
             },
         };
-        let Write::Data {
-            mut bytes,
-            chop,
-            sync,
-        } = w
-        else {
+        let Write::Data { mut bytes, chop, sync } = w else {
             break;
         };
         if stale(e) {

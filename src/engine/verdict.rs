@@ -44,9 +44,10 @@ pub fn judge(s: &Session) -> Verdict {
             if s.echo.passed {
                 v.behavior = Behavior::Ok;
             }
-            v.result = s.echo.result.clone().unwrap_or_else(|| {
-                "No echo arrived before the case's time ran out or the connection closed.".into()
-            });
+            v.result =
+                s.echo.result.clone().unwrap_or_else(|| {
+                    "No echo arrived before the case's time ran out or the connection closed.".into()
+                });
         }
     }
     let exp = &case.close;
@@ -71,16 +72,12 @@ pub fn judge(s: &Session) -> Verdict {
     } else if let Some(code) = c.remote_close_code.filter(|code| !exp.codes.contains(code)) {
         v.behavior_close = Behavior::WrongCode;
         let want: Vec<String> = exp.codes.iter().map(u16::to_string).collect();
-        v.result_close = format!(
-            "The peer closed with {code}; expected {} or none.",
-            want.join(" or ")
-        );
+        v.result_close = format!("The peer closed with {code}; expected {} or none.", want.join(" or "));
     } else if s.role == Role::Client && c.dropped_by_me {
         // Testing a server, we had to drop TCP ourselves: RFC 6455 §7.1.1
         // wants the server to close it first.
         v.behavior_close = Behavior::FailedByClient;
-        v.result_close =
-            "The server should have closed the TCP connection; we (the client) had to.".into();
+        v.result_close = "The server should have closed the TCP connection; we (the client) had to.".into();
     } else {
         v.behavior_close = Behavior::Ok;
         v.result_close = "The connection was closed properly.".into();
@@ -99,12 +96,8 @@ pub fn judge(s: &Session) -> Verdict {
             }
             Amend::Informational => {
                 v.result = match v.behavior {
-                    Behavior::Ok => {
-                        "RFC 6455 leaves this open; the peer took the path expected first.".into()
-                    }
-                    Behavior::NonStrict => {
-                        "RFC 6455 leaves this open; the peer took the alternative path.".into()
-                    }
+                    Behavior::Ok => "RFC 6455 leaves this open; the peer took the path expected first.".into(),
+                    Behavior::NonStrict => "RFC 6455 leaves this open; the peer took the alternative path.".into(),
                     _ => "RFC 6455 leaves this open.".into(),
                 };
                 v.behavior = Behavior::Informational;

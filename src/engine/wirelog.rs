@@ -10,11 +10,7 @@ use std::time::Instant;
 const SHOWN: usize = 64;
 
 pub fn hex_of(data: &[u8]) -> String {
-    let mut s: String = data
-        .iter()
-        .take(SHOWN)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let mut s: String = data.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
     if data.len() > SHOWN - 4 {
         s.push_str(" ...");
     }

@@ -35,10 +35,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
     ];
     if !known.contains(&path.as_str()) {
         let _ = stream
-            .write_all(&handshake::http_error(
-                404,
-                &format!("no such endpoint: {path}"),
-            ))
+            .write_all(&handshake::http_error(404, &format!("no such endpoint: {path}")))
             .await;
         return;
     }
@@ -47,23 +44,12 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=server.config.cases.len()).contains(n)),
-        (None, Some(t)) => server
-            .config
-            .cases
-            .iter()
-            .position(|c| c.id == t)
-            .map(|i| i + 1),
+        (None, Some(t)) => server.config.cases.iter().position(|c| c.id == t).map(|i| i + 1),
         (None, None) => None,
     };
     let agent = param("agent");
-    let needs_case = matches!(
-        path.as_str(),
-        "/runCase" | "/getCaseInfo" | "/getCaseStatus"
-    );
-    let needs_agent = matches!(
-        path.as_str(),
-        "/runCase" | "/getCaseStatus" | "/updateReports"
-    );
+    let needs_case = matches!(path.as_str(), "/runCase" | "/getCaseInfo" | "/getCaseStatus");
+    let needs_agent = matches!(path.as_str(), "/runCase" | "/getCaseStatus" | "/updateReports");
     if needs_case && case.is_none() {
         let n = server.config.cases.len();
         let _ = stream
@@ -75,9 +61,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
         return;
     }
     if needs_agent && agent.is_none() {
-        let _ = stream
-            .write_all(&handshake::http_error(400, "agent is missing"))
-            .await;
+        let _ = stream.write_all(&handshake::http_error(400, "agent is missing")).await;
         return;
     }
     let key = match handshake::verify_request(&head) {
@@ -107,16 +91,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
                 http_response: String::from_utf8_lossy(&response).into_owned(),
                 started,
             };
-            let outcome = run_opened(
-                &c,
-                index,
-                Role::Server,
-                opened,
-                &agent,
-                &server.config.opts,
-                None,
-            )
-            .await;
+            let outcome = run_opened(&c, index, Role::Server, opened, &agent, &server.config.opts, None).await;
             store(&server, outcome);
         }
         "/getCaseCount" => say_and_close(stream, Some(server.config.cases.len().to_string())).await,
@@ -166,10 +141,7 @@ async fn wait_for_result(server: &Server, agent: &str, index: usize) -> String {
                 return o.verdict.behavior.as_str().to_string();
             }
         }
-        if tokio::time::timeout_at(deadline.into(), notified)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout_at(deadline.into(), notified).await.is_err() {
             return "UNKNOWN".into();
         }
     }
@@ -224,9 +196,7 @@ fn split_target(target: &str) -> (String, Vec<(String, String)>) {
     match url::Url::parse(&format!("http://client{target}")) {
         Ok(u) => (
             u.path().to_string(),
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
+            u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
         ),
         Err(_) => (target.to_string(), Vec::new()),
     }

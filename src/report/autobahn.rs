@@ -31,11 +31,7 @@ pub fn clean_for_filename(s: &str) -> String {
 }
 
 pub fn report_file_name(agent: &str, id: &str) -> String {
-    format!(
-        "{}_case_{}.json",
-        clean_for_filename(agent),
-        id.replace('.', "_")
-    )
+    format!("{}_case_{}.json", clean_for_filename(agent), id.replace('.', "_"))
 }
 
 fn event_json(e: &Event) -> Value {
@@ -123,12 +119,7 @@ pub fn case_json(o: &CaseOutcome) -> Value {
             );
         }
         None => {
-            for k in [
-                "rxOctetStats",
-                "txOctetStats",
-                "rxFrameStats",
-                "txFrameStats",
-            ] {
+            for k in ["rxOctetStats", "txOctetStats", "rxFrameStats", "txFrameStats"] {
                 v[k] = json!({});
             }
             v["wirelog"] = json!([]);
@@ -179,17 +170,11 @@ mod tests {
 
     #[test]
     fn file_names_like_autobahn() {
-        assert_eq!(
-            report_file_name("ws@8.18.3", "1.1.1"),
-            "ws_8_18_3_case_1_1_1.json"
-        );
+        assert_eq!(report_file_name("ws@8.18.3", "1.1.1"), "ws_8_18_3_case_1_1_1.json");
         assert_eq!(
             report_file_name("websockets-echo", "12.1.10"),
             "websockets_echo_case_12_1_10.json"
         );
-        assert_eq!(
-            report_file_name("Tungstenite", "9.7.1"),
-            "tungstenite_case_9_7_1.json"
-        );
+        assert_eq!(report_file_name("Tungstenite", "9.7.1"), "tungstenite_case_9_7_1.json");
     }
 }

@@ -52,15 +52,20 @@ fn headline(o: &CaseOutcome) -> Behavior {
 }
 
 pub fn render(agent: &str, outcomes: &[CaseOutcome], elapsed_ms: u128) -> String {
-    let mut sections: BTreeMap<u32, SectionRow> = BTreeMap::new();
+    // Autobahn's sections by number, then custom cases by ID prefix.
+    let mut sections: BTreeMap<(u32, String), SectionRow> = BTreeMap::new();
     for o in outcomes {
-        let s: u32 =
-            o.id.split('.')
-                .next()
-                .and_then(|x| x.parse().ok())
-                .unwrap_or(0);
-        let row = sections.entry(s).or_insert_with(|| SectionRow {
-            section: format!("{s} {}", section_title(s)),
+        let first = o.id.split('.').next().unwrap_or("");
+        let key = match first.parse::<u32>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u32::MAX, first.to_string()),
+        };
+        let label = match key.0 {
+            u32::MAX => format!("{first} (custom)"),
+            n => format!("{n} {}", section_title(n)),
+        };
+        let row = sections.entry(key).or_insert_with(|| SectionRow {
+            section: label,
             cases: 0,
             ok: 0,
             non_strict: 0,
@@ -102,10 +107,7 @@ pub fn render(agent: &str, outcomes: &[CaseOutcome], elapsed_ms: u128) -> String
             id: o.id.clone(),
             behavior: o.verdict.behavior.to_string(),
             behavior_close: o.verdict.behavior_close.to_string(),
-            code: o
-                .closing
-                .remote_close_code
-                .map_or("-".into(), |c| c.to_string()),
+            code: o.closing.remote_close_code.map_or("-".into(), |c| c.to_string()),
             why: why(o),
         })
         .collect();

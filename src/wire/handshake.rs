@@ -82,9 +82,9 @@ pub fn parse_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
             };
             Ok(Some((head, n)))
         }
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(format!(
-            "the HTTP answer is over {MAX_HEAD} bytes without ending"
-        )),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            Err(format!("the HTTP answer is over {MAX_HEAD} bytes without ending"))
+        }
         Ok(httparse::Status::Partial) => Ok(None),
         Err(e) => Err(format!("the HTTP answer is malformed ({e})")),
     }
@@ -105,9 +105,9 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
             },
             n,
         ))),
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Err(format!(
-            "the HTTP request is over {MAX_HEAD} bytes without ending"
-        )),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            Err(format!("the HTTP request is over {MAX_HEAD} bytes without ending"))
+        }
         Ok(httparse::Status::Partial) => Ok(None),
         Err(e) => Err(format!("the HTTP request is malformed ({e})")),
     }
@@ -115,22 +115,14 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
 
 fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
     h.iter()
-        .map(|h| {
-            (
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).trim().to_string(),
-            )
-        })
+        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).trim().to_string()))
         .collect()
 }
 
 /// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6).
 pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
     if head.status != 101 {
-        return Err(format!(
-            "the server answered HTTP {} instead of 101",
-            head.status
-        ));
+        return Err(format!("the server answered HTTP {} instead of 101", head.status));
     }
     match head.get("upgrade") {
         None => return Err("the answer has no Upgrade header".into()),
@@ -157,16 +149,12 @@ pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
     if let Some(ext) = head.get("sec-websocket-extensions")
         && !ext.trim().is_empty()
     {
-        return Err(format!(
-            "the server chose extensions we did not offer: {ext}"
-        ));
+        return Err(format!("the server chose extensions we did not offer: {ext}"));
     }
     if let Some(p) = head.get("sec-websocket-protocol")
         && !p.trim().is_empty()
     {
-        return Err(format!(
-            "the server chose a subprotocol we did not offer: {p}"
-        ));
+        return Err(format!("the server chose a subprotocol we did not offer: {p}"));
     }
     Ok(())
 }
@@ -180,10 +168,7 @@ pub fn verify_request(head: &Head) -> Result<String, (u16, String)> {
     if head.get("host").is_none() {
         return Err((400, "the request has no Host header".into()));
     }
-    if !head
-        .values("upgrade")
-        .any(|u| u.eq_ignore_ascii_case("websocket"))
-    {
+    if !head.values("upgrade").any(|u| u.eq_ignore_ascii_case("websocket")) {
         return Err((400, "the Upgrade header is missing or not websocket".into()));
     }
     if !head.has_token("connection", "upgrade") {
@@ -239,10 +224,7 @@ mod tests {
 
     #[test]
     fn rfc_sample_accept() {
-        assert_eq!(
-            accept_for("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
+        assert_eq!(accept_for("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 
     fn answer(extra: &str, key: &str) -> Head {
@@ -278,10 +260,7 @@ mod tests {
         let head = parse_request(req.as_bytes()).unwrap().unwrap().0;
         assert_eq!(head.path, "/runCase?case=1&agent=x");
         assert_eq!(verify_request(&head).unwrap(), key);
-        let bad = parse_request(req.replace("13", "8").as_bytes())
-            .unwrap()
-            .unwrap()
-            .0;
+        let bad = parse_request(req.replace("13", "8").as_bytes()).unwrap().unwrap().0;
         assert_eq!(verify_request(&bad).unwrap_err().0, 426);
         let answer = server_response(&key, "t");
         let (resp, _) = parse_response(&answer).unwrap().unwrap();

@@ -22,30 +22,20 @@ pub fn repo(path: &str) -> PathBuf {
 }
 
 pub fn read_json(path: &Path) -> Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
 /// The single agent's cases of an index.json.
 pub fn only_agent(index: &Value) -> &serde_json::Map<String, Value> {
     let agents = index.as_object().expect("index is an object");
-    assert_eq!(
-        agents.len(),
-        1,
-        "one agent expected, got {:?}",
-        agents.keys()
-    );
+    assert_eq!(agents.len(), 1, "one agent expected, got {:?}", agents.keys());
     agents.values().next().unwrap().as_object().unwrap()
 }
 
 /// Asserts that every case in `ours` has the oracle's behavior and
 /// behaviorClose; returns how many were compared.
-pub fn assert_same_verdicts(
-    ours: &Value,
-    oracle: &Value,
-    prefix_filter: impl Fn(&str) -> bool,
-) -> usize {
+pub fn assert_same_verdicts(ours: &Value, oracle: &Value, prefix_filter: impl Fn(&str) -> bool) -> usize {
     let ours = only_agent(ours);
     let oracle = only_agent(oracle);
     let mut diffs = Vec::new();
@@ -93,11 +83,7 @@ pub fn sections_1_to_10(id: &str) -> bool {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A child process killed when dropped.
@@ -122,9 +108,7 @@ pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
             return;
         }
         if let Ok(Some(status)) = peer.0.try_wait() {
-            panic!(
-                "the peer exited with {status} before listening (is its package installed? see .ci/run)"
-            );
+            panic!("the peer exited with {status} before listening (is its package installed? see .ci/run)");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
