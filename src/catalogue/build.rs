@@ -99,6 +99,7 @@ pub fn close_frame(code: Option<u16>, reason: Option<&[u8]>) -> Step {
     Step::Close {
         code,
         reason: reason.map(<[u8]>::to_vec),
+        chop: None,
     }
 }
 

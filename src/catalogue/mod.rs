@@ -195,10 +195,12 @@ pub enum Step {
         len: u64,
     },
     FrameBody(Vec<u8>),
-    /// A close frame with any code and reason bytes (valid or not).
+    /// Our close frame, with any code and reason bytes (valid or not),
+    /// optionally written in pieces; it starts the closing handshake.
     Close {
         code: Option<u16>,
         reason: Option<Vec<u8>>,
+        chop: Option<usize>,
     },
     /// Pause the script up to `max`; `tag` names the wait in the wire log.
     Wait {

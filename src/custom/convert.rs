@@ -11,18 +11,21 @@ use crate::wire::frame::opcode;
 
 /// Line and column (1-based) of the first `"id"` string equal to `id`.
 pub fn locate(text: &str, id: &str) -> (usize, usize) {
+    locate_nth(text, id, 0)
+}
+
+/// Line and column of the `n`th (from 0) `"id": "<id>"` in `text`.
+pub fn locate_nth(text: &str, id: &str, n: usize) -> (usize, usize) {
     let quoted = format!("\"{id}\"");
+    let is_id_value = |i: usize| {
+        let before = text[..i].trim_end();
+        before.ends_with(':') && before.trim_end_matches(':').trim_end().ends_with("\"id\"")
+    };
     let at = text
         .match_indices(&quoted)
         .map(|(i, _)| i)
-        .find(|&i| {
-            text[..i].trim_end().ends_with(':')
-                && text[..i]
-                    .trim_end()
-                    .trim_end_matches(':')
-                    .trim_end()
-                    .ends_with("\"id\"")
-        })
+        .filter(|&i| is_id_value(i))
+        .nth(n)
         .or_else(|| text.find(&quoted))
         .unwrap_or(0);
     let line = text[..at].matches('\n').count() + 1;
@@ -30,7 +33,8 @@ pub fn locate(text: &str, id: &str) -> (usize, usize) {
     (line, column)
 }
 
-pub fn parse(src: &Source) -> Result<Vec<Case>, Vec<Problem>> {
+/// The cases of a file that are well formed, and the problems of the rest.
+pub fn parse(src: &Source) -> Result<(Vec<Case>, Vec<Problem>), Vec<Problem>> {
     let file: FileDef = serde_json::from_str(&src.text).map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
@@ -55,7 +59,7 @@ pub fn parse(src: &Source) -> Result<Vec<Case>, Vec<Problem>> {
             }),
         }
     }
-    if problems.is_empty() { Ok(cases) } else { Err(problems) }
+    Ok((cases, problems))
 }
 
 fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
@@ -207,7 +211,11 @@ fn step(s: StepDef) -> Result<Step, String> {
             if reason.is_some() && c.code.is_none() {
                 return Err("a close reason needs a code".into());
             }
-            Step::Close { code: c.code, reason }
+            Step::Close {
+                code: c.code,
+                reason,
+                chop: positive(c.chop, "chop")?,
+            }
         }
         StepDef::Wait(w) => Step::Wait {
             max: seconds(w.max, "wait.max")?,
@@ -317,7 +325,9 @@ fn payload(p: &PayloadDef) -> Result<Payload, String> {
         (None, None, Some(true)) => (0..=255u8).collect(),
         (None, None, None) if p.length.is_none() => Vec::new(),
         _ => {
-            return Err("a payload takes exactly one of text, hex and all_bytes (true), plus an optional length".into());
+            return Err(
+                "a payload takes exactly one of text, hex and all_bytes (true), plus an optional length".into(),
+            );
         }
     };
     match p.length {
@@ -365,7 +375,8 @@ mod tests {
 
     #[test]
     fn a_good_file_becomes_cases() {
-        let cases = parse(&src(GOOD)).unwrap();
+        let (cases, problems) = parse(&src(GOOD)).unwrap();
+        assert!(problems.is_empty());
         assert_eq!(cases[0].id, "x.1");
         assert_eq!(cases[0].script.len(), 2);
     }
@@ -386,11 +397,11 @@ mod tests {
         );
 
         let big = GOOD.replace("{\"text\": \"hi\"}}}", "{\"text\": \"x\", \"length\": 126}}}");
-        let p = parse(&src(&big)).unwrap_err();
+        let p = parse(&src(&big)).unwrap().1;
         assert_eq!((p[0].line, p[0].column), (2, 10));
         assert!(p[0].message.contains("over the 125"), "{}", p[0].message);
         let on_purpose = big.replace("\"length\": 126}", "\"length\": 126}, \"illegal\": true");
-        assert!(parse(&src(&on_purpose)).is_ok());
+        assert!(parse(&src(&on_purpose)).unwrap().1.is_empty());
     }
 
     #[test]

@@ -132,6 +132,9 @@ pub struct CloseDef {
     pub code: Option<u16>,
     #[serde(default)]
     pub reason: Option<PayloadDef>,
+    /// Write the close frame this many octets at a time.
+    #[serde(default)]
+    pub chop: Option<usize>,
 }
 
 #[derive(Deserialize)]

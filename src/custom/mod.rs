@@ -88,10 +88,13 @@ pub fn load(sources: &[Source], taken: &HashSet<String>) -> (Vec<Case>, Vec<Prob
     let mut seen: HashSet<String> = taken.clone();
     for src in sources {
         match convert::parse(src) {
-            Ok(list) => {
+            Ok((list, mut bad)) => {
+                problems.append(&mut bad);
+                let mut in_file: HashSet<String> = HashSet::new();
                 for c in list {
+                    let nth = usize::from(!in_file.insert(c.id.clone()));
                     if !seen.insert(c.id.clone()) {
-                        let (line, column) = convert::locate(&src.text, &c.id);
+                        let (line, column) = convert::locate_nth(&src.text, &c.id, nth);
                         let message = if taken.contains(&c.id) {
                             format!("case {}: the ID is a built-in case's", c.id)
                         } else {

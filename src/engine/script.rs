@@ -78,7 +78,7 @@ impl Session<'_> {
                     self.queue(bytes, None, false);
                 }
             }
-            Step::Close { code, reason } => self.send_close(*code, reason.as_deref(), false),
+            Step::Close { code, reason, chop } => self.send_close_chopped(*code, reason.as_deref(), false, *chop),
             Step::Wait { max, until: _, tag } => {
                 self.log.timer(json!(["CT", max.as_secs_f64(), tag]));
                 self.waiting = match step {

@@ -277,13 +277,23 @@ impl<'c> Session<'c> {
 
     /// Sends a close frame and enters the closing state, if open.
     pub(super) fn send_close(&mut self, code: Option<u16>, reason: Option<&[u8]>, is_reply: bool) {
+        self.send_close_chopped(code, reason, is_reply, None);
+    }
+
+    pub(super) fn send_close_chopped(
+        &mut self,
+        code: Option<u16>,
+        reason: Option<&[u8]>,
+        is_reply: bool,
+        chop: Option<usize>,
+    ) {
         if self.state != State::Open {
             return;
         }
         let payload = close::payload(code, reason);
         let mut h = frame::FrameHeader::new(frame::opcode::CLOSE, true, payload.len() as u64);
         h.mask = self.role_mask();
-        self.send_frame(h, &payload, None, None, false);
+        self.send_frame(h, &payload, None, chop, false);
         self.state = State::Closing;
         self.closing.closed_by_me = !is_reply;
         self.closing.local_close_code = code;
