@@ -16,8 +16,7 @@ fn x(bytes: &[u8]) -> (bool, Vec<u8>) {
 pub const KOSME: &[u8] = b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5";
 
 pub fn groups() -> Vec<Group> {
-    let mut g: Vec<Group> = Vec::new();
-    g.push((
+    let mut g: Vec<Group> = vec![(
         "Some valid UTF-8 sequences",
         vec![
             v(b"hello\x24world"),
@@ -26,7 +25,7 @@ pub fn groups() -> Vec<Group> {
             v(b"hello\xf0\xa4\xad\xa2world"),
             v(KOSME),
         ],
-    ));
+    )];
     g.push((
         "All prefixes of a valid UTF-8 string that contains multi-byte code points",
         (1..=KOSME.len())
