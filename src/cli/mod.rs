@@ -2,6 +2,7 @@
 //! one line on stderr and exit code 2; conformance failures exit 1.
 
 mod cases;
+pub mod report;
 mod spec;
 mod test_clients;
 mod test_server;
@@ -53,6 +54,9 @@ enum Command {
         #[arg(long, default_value = "wsspec-echo-client")]
         agent: String,
     },
+    /// Render reports (wsspec's or Autobahn's): table, markdown, html, junit
+    /// or json; several side by side; gate on a baseline.
+    Report(report::Args),
     /// List or check case files.
     #[command(subcommand)]
     Cases(cases::Command),
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
             Command::EchoServer { listen } => echo_server(&listen).await,
             Command::TestClients(args) => test_clients::run(args).await,
             Command::Cases(c) => cases::run(c),
+            Command::Report(args) => report::run(args),
             Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent).await.map_err(BadInput),
         }
     });

@@ -9,7 +9,6 @@ use super::spec::read_server_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
 use crate::engine::CaseOutcome;
 use crate::fuzzing_server::{Config, Server, serve};
-use crate::report;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,6 +37,8 @@ pub struct Args {
     /// Largest message accepted from a client, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     max_message_size: u64,
+    #[command(flatten)]
+    output: super::report::OutputArgs,
     /// Seconds a client may take to send its upgrade request.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     open_timeout: f64,
@@ -86,19 +87,14 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         _ = tokio::signal::ctrl_c() => Ok(EXIT_OK),
         Some(agent) = async { if args.once { updated.recv().await } else { std::future::pending().await } } => {
             let outcomes: Vec<CaseOutcome> = server.outcomes();
-            let mut by_agent: BTreeMap<String, Vec<CaseOutcome>> = BTreeMap::new();
-            for o in outcomes {
-                by_agent.entry(o.agent.clone()).or_default().push(o);
+            let failed = outcomes.iter().any(CaseOutcome::failed);
+            eprintln!("{agent}: {} cases in {:.2} s", outcomes.len(), started.elapsed().as_secs_f64());
+            if outcomes.is_empty() {
+                eprintln!("{agent}: no case was run");
+            } else {
+                super::report::emit(&super::report::load(std::slice::from_ref(&outdir))?, &args.output)?;
             }
-            let mut failed = false;
-            for (a, list) in &by_agent {
-                println!("{}", report::table::render(a, list, started.elapsed().as_millis()));
-                failed |= list.iter().any(CaseOutcome::failed);
-            }
-            if by_agent.is_empty() {
-                println!("{agent}: no case was run");
-            }
-            println!("reports: {}", outdir.join("index.json").display());
+            eprintln!("reports: {}", outdir.join("index.json").display());
             Ok(if failed { EXIT_FAILED_CASES } else { EXIT_OK })
         }
     }

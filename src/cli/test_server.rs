@@ -41,6 +41,8 @@ pub struct Args {
     /// the connection with 1009.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     max_message_size: u64,
+    #[command(flatten)]
+    output: super::report::OutputArgs,
     /// Seconds the opening handshake may take.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     open_timeout: f64,
@@ -97,7 +99,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     }
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
-    let mut tables = Vec::new();
+    let mut timings = Vec::new();
     for server in servers {
         let agent = probe(&server, opts.open_timeout).await?;
         let mine: Vec<_> = cases
@@ -109,15 +111,20 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let pb = progress_bar(mine.len(), &agent);
         let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
         pb.finish_and_clear();
-        tables.push(report::table::render(&agent, &got, started.elapsed().as_millis()));
+        timings.push(format!(
+            "{agent}: {} cases in {:.2} s",
+            got.len(),
+            started.elapsed().as_secs_f64()
+        ));
         outcomes.extend(got);
     }
     report::autobahn::write(&outdir, &outcomes)
         .map_err(|e| format!("cannot write reports to {}: {e}", outdir.display()))?;
-    for t in tables {
-        println!("{t}");
+    for t in timings {
+        eprintln!("{t}");
     }
-    println!("reports: {}", outdir.join("index.json").display());
+    super::report::emit(&super::report::load(std::slice::from_ref(&outdir))?, &args.output)?;
+    eprintln!("reports: {}", outdir.join("index.json").display());
     Ok(if outcomes.iter().any(CaseOutcome::failed) {
         EXIT_FAILED_CASES
     } else {

@@ -158,6 +158,32 @@ pub fn write_refs(dir: &Path, outcomes: &[&CaseOutcome]) -> std::io::Result<()> 
     std::fs::write(dir.join("index.json"), pretty(&json!(index)))
 }
 
+/// A report (possibly several inputs) as one Autobahn index.json.
+pub fn index_of(report: &super::model::Report) -> String {
+    let index: Map<String, Value> = report
+        .agents
+        .iter()
+        .map(|a| {
+            let cases: Map<String, Value> = a
+                .cases
+                .iter()
+                .map(|e| {
+                    let v = json!({
+                        "behavior": e.behavior.as_str(),
+                        "behaviorClose": e.behavior_close.as_str(),
+                        "duration": e.duration,
+                        "remoteCloseCode": e.remote_close_code,
+                        "reportfile": e.reportfile,
+                    });
+                    (e.id.clone(), v)
+                })
+                .collect();
+            (a.name.clone(), Value::Object(cases))
+        })
+        .collect();
+    pretty(&Value::Object(index))
+}
+
 fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');

@@ -1,5 +1,32 @@
-//! Reports written from case outcomes: Autobahn's JSON layout (index.json
-//! and one file per case) and the terminal conformance table.
+//! Reports: Autobahn's JSON layout written from case outcomes, and the
+//! renderings of any report (ours or Autobahn's) read back as a `model`:
+//! terminal table, markdown, one HTML page, JUnit XML, Autobahn's index.
 
 pub mod autobahn;
+pub mod baseline;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod model;
 pub mod table;
+
+/// The output formats of `wsspec report` (and of `--format` on the test commands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Markdown,
+    Html,
+    Junit,
+    Json,
+}
+
+/// Renders `report` in `format`; `colour` applies to the table only.
+pub fn render(report: &model::Report, format: Format, colour: bool) -> String {
+    match format {
+        Format::Table => table::render(report, colour),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
+        Format::Junit => junit::render(report),
+        Format::Json => autobahn::index_of(report),
+    }
+}

@@ -1,133 +1,165 @@
-//! The conformance table printed at the end of a run: one row per section
-//! with counts per verdict, then every case that is not OK.
+//! The terminal table: per section, the counts of each verdict (a column
+//! per agent when there are several), then the cases that are not OK (or,
+//! with several agents, the cases where they disagree). Verdicts are in
+//! colour on a terminal unless NO_COLOR is set.
 
-use std::collections::BTreeMap;
+use std::io::IsTerminal;
 
-use tabled::Table;
+use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use crate::catalogue::{Behavior, section_title};
-use crate::engine::CaseOutcome;
+use super::model::{Counts, Report, section_counts};
+use crate::catalogue::Behavior;
 
-#[derive(tabled::Tabled)]
-struct SectionRow {
-    #[tabled(rename = "Section")]
-    section: String,
-    #[tabled(rename = "Cases")]
-    cases: usize,
-    #[tabled(rename = "OK")]
-    ok: usize,
-    #[tabled(rename = "NON-STRICT")]
-    non_strict: usize,
-    #[tabled(rename = "INFORMATIONAL")]
-    informational: usize,
-    #[tabled(rename = "UNIMPLEMENTED")]
-    unimplemented: usize,
-    #[tabled(rename = "FAILED")]
-    failed: usize,
+/// Whether to colour: stdout is a terminal and NO_COLOR is not set.
+pub fn use_colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
-#[derive(tabled::Tabled)]
-struct CaseRow {
-    #[tabled(rename = "Case")]
-    id: String,
-    #[tabled(rename = "behavior")]
-    behavior: String,
-    #[tabled(rename = "behaviorClose")]
-    behavior_close: String,
-    #[tabled(rename = "Close code")]
-    code: String,
-    #[tabled(rename = "Why")]
-    why: String,
-}
-
-/// The headline verdict of a case, for counting: FAILED wins, then the
-/// behavior verdict.
-fn headline(o: &CaseOutcome) -> Behavior {
-    if o.failed() {
-        Behavior::Failed
-    } else {
-        o.verdict.behavior
+fn paint(b: Behavior, colour: bool) -> String {
+    if !colour {
+        return b.to_string();
     }
+    let code = match b {
+        Behavior::Ok => "32",
+        Behavior::NonStrict | Behavior::WrongCode | Behavior::FailedByClient => "33",
+        Behavior::Informational => "34",
+        Behavior::Unimplemented => "90",
+        Behavior::Failed | Behavior::Unclean => "31",
+    };
+    format!("\x1b[{code}m{b}\x1b[0m")
 }
 
-pub fn render(agent: &str, outcomes: &[CaseOutcome], elapsed_ms: u128) -> String {
-    // Autobahn's sections by number, then custom cases by ID prefix.
-    let mut sections: BTreeMap<(u32, String), SectionRow> = BTreeMap::new();
-    for o in outcomes {
-        let first = o.id.split('.').next().unwrap_or("");
-        let key = match first.parse::<u32>() {
-            Ok(n) => (n, String::new()),
-            Err(_) => (u32::MAX, first.to_string()),
-        };
-        let label = match key.0 {
-            u32::MAX => format!("{first} (custom)"),
-            n => format!("{n} {}", section_title(n)),
-        };
-        let row = sections.entry(key).or_insert_with(|| SectionRow {
-            section: label,
-            cases: 0,
-            ok: 0,
-            non_strict: 0,
-            informational: 0,
-            unimplemented: 0,
-            failed: 0,
-        });
-        row.cases += 1;
-        match headline(o) {
-            Behavior::Ok => row.ok += 1,
-            Behavior::NonStrict => row.non_strict += 1,
-            Behavior::Informational => row.informational += 1,
-            Behavior::Unimplemented => row.unimplemented += 1,
-            _ => row.failed += 1,
+fn short(c: &Counts) -> String {
+    let mut parts = if c.ok > 0 || c.total() == 0 {
+        vec![format!("{} OK", c.ok)]
+    } else {
+        Vec::new()
+    };
+    for (n, label) in [
+        (c.non_strict, "NON-STRICT"),
+        (c.informational, "INFO"),
+        (c.unimplemented, "UNIMPL"),
+        (c.failed, "FAILED"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
         }
     }
-    let total = SectionRow {
-        section: "Total".into(),
-        cases: outcomes.len(),
-        ok: sections.values().map(|r| r.ok).sum(),
-        non_strict: sections.values().map(|r| r.non_strict).sum(),
-        informational: sections.values().map(|r| r.informational).sum(),
-        unimplemented: sections.values().map(|r| r.unimplemented).sum(),
-        failed: sections.values().map(|r| r.failed).sum(),
-    };
-    let mut rows: Vec<SectionRow> = sections.into_values().collect();
-    rows.push(total);
-    let mut out = format!(
-        "{agent}: {} cases in {:.2} s\n",
-        outcomes.len(),
-        elapsed_ms as f64 / 1000.0
-    );
-    out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+    parts.join(", ")
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn render(report: &Report, colour: bool) -> String {
+    let mut out = String::new();
+    if report.agents.len() == 1 {
+        let a = &report.agents[0];
+        let mut b = Builder::default();
+        b.push_record([
+            "Section",
+            "Cases",
+            "OK",
+            "NON-STRICT",
+            "INFORMATIONAL",
+            "UNIMPLEMENTED",
+            "FAILED",
+        ]);
+        let mut total = Counts::default();
+        for (label, c) in section_counts(a).into_values() {
+            for (t, x) in [
+                (&mut total.ok, c.ok),
+                (&mut total.non_strict, c.non_strict),
+                (&mut total.informational, c.informational),
+                (&mut total.unimplemented, c.unimplemented),
+                (&mut total.failed, c.failed),
+            ] {
+                *t += x;
+            }
+            b.push_record(row(&label, &c));
+        }
+        b.push_record(row("Total", &total));
+        out.push_str(&format!("{}\n", a.name));
+        out.push_str(&b.build().with(Style::rounded()).to_string());
+        out.push('\n');
+        let mut odd = Builder::default();
+        odd.push_record(["Case", "behavior", "behaviorClose", "Close code", "Why"]);
+        let mut n = 0;
+        for e in a
+            .cases
+            .iter()
+            .filter(|e| e.behavior != Behavior::Ok || e.behavior_close != Behavior::Ok)
+        {
+            n += 1;
+            odd.push_record([
+                e.id.clone(),
+                paint(e.behavior, colour),
+                paint(e.behavior_close, colour),
+                e.remote_close_code.map_or("-".into(), |c| c.to_string()),
+                cut(&e.reason().unwrap_or_default(), 90),
+            ]);
+        }
+        if n > 0 {
+            out.push_str("Cases that are not OK:\n");
+            out.push_str(&odd.build().with(Style::rounded()).to_string());
+            out.push('\n');
+        }
+        return out;
+    }
+    let mut b = Builder::default();
+    let mut head = vec!["Section".to_string()];
+    head.extend(report.agents.iter().map(|a| a.name.clone()));
+    b.push_record(head);
+    let per_agent: Vec<_> = report.agents.iter().map(section_counts).collect();
+    let mut keys: Vec<_> = per_agent.iter().flat_map(|m| m.keys().cloned()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in &keys {
+        let label = per_agent
+            .iter()
+            .find_map(|m| m.get(k).map(|(l, _)| l.clone()))
+            .unwrap_or_default();
+        let mut r = vec![label];
+        r.extend(per_agent.iter().map(|m| m.get(k).map_or("-".into(), |(_, c)| short(c))));
+        b.push_record(r);
+    }
+    out.push_str(&b.build().with(Style::rounded()).to_string());
     out.push('\n');
-    let odd: Vec<CaseRow> = outcomes
-        .iter()
-        .filter(|o| o.verdict.behavior != Behavior::Ok || o.verdict.behavior_close != Behavior::Ok)
-        .map(|o| CaseRow {
-            id: o.id.clone(),
-            behavior: o.verdict.behavior.to_string(),
-            behavior_close: o.verdict.behavior_close.to_string(),
-            code: o.closing.remote_close_code.map_or("-".into(), |c| c.to_string()),
-            why: why(o),
-        })
-        .collect();
-    if !odd.is_empty() {
-        out.push_str("Cases that are not OK:\n");
-        out.push_str(&Table::new(odd).with(Style::rounded()).to_string());
+    let dis = report.disagreements();
+    if !dis.is_empty() {
+        let mut d = Builder::default();
+        let mut head = vec!["Case (agents disagree)".to_string()];
+        head.extend(report.agents.iter().map(|a| a.name.clone()));
+        d.push_record(head);
+        for id in &dis {
+            let mut r = vec![id.clone()];
+            r.extend(report.agents.iter().map(|a| {
+                a.get(id).map_or("-".into(), |e| {
+                    format!("{} / {}", paint(e.behavior, colour), paint(e.behavior_close, colour))
+                })
+            }));
+            d.push_record(r);
+        }
+        out.push_str(&d.build().with(Style::rounded()).to_string());
         out.push('\n');
     }
     out
 }
 
-fn why(o: &CaseOutcome) -> String {
-    let text = if o.verdict.behavior != Behavior::Ok {
-        &o.verdict.result
-    } else {
-        &o.verdict.result_close
-    };
-    let mut s: String = text.chars().take(90).collect();
-    if text.chars().count() > 90 {
-        s.push('…');
-    }
-    s
+fn row(label: &str, c: &Counts) -> Vec<String> {
+    vec![
+        label.to_string(),
+        c.total().to_string(),
+        c.ok.to_string(),
+        c.non_strict.to_string(),
+        c.informational.to_string(),
+        c.unimplemented.to_string(),
+        c.failed.to_string(),
+    ]
 }

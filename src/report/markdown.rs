@@ -1,0 +1,103 @@
+//! Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`: a summary
+//! table, then the cases to look at in collapsed `<details>` blocks.
+
+use super::model::{Report, section_counts};
+use crate::catalogue::Behavior;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::from("## WebSocket conformance\n\n");
+    let names: Vec<&str> = report.agents.iter().map(|a| a.name.as_str()).collect();
+    out.push_str(&format!(
+        "| Section | {} |\n|---|{}\n",
+        names.join(" | "),
+        "---|".repeat(names.len())
+    ));
+    let per_agent: Vec<_> = report.agents.iter().map(section_counts).collect();
+    let mut keys: Vec<_> = per_agent.iter().flat_map(|m| m.keys().cloned()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in &keys {
+        let label = per_agent
+            .iter()
+            .find_map(|m| m.get(k).map(|(l, _)| l.clone()))
+            .unwrap_or_default();
+        let cells: Vec<String> = per_agent
+            .iter()
+            .map(|m| {
+                m.get(k).map_or("–".into(), |(_, c)| {
+                    let mut s = format!("{} OK", c.ok);
+                    for (n, l) in [
+                        (c.non_strict, "NON-STRICT"),
+                        (c.informational, "INFORMATIONAL"),
+                        (c.unimplemented, "UNIMPLEMENTED"),
+                        (c.failed, "**FAILED**"),
+                    ] {
+                        if n > 0 {
+                            s.push_str(&format!(", {n} {l}"));
+                        }
+                    }
+                    s
+                })
+            })
+            .collect();
+        out.push_str(&format!("| {} | {} |\n", cell(&label), cells.join(" | ")));
+    }
+    let dis = report.disagreements();
+    if !dis.is_empty() {
+        out.push_str(&format!(
+            "\n<details><summary>{} cases where the agents disagree</summary>\n\n| Case | {} |\n|---|{}\n",
+            dis.len(),
+            names.join(" | "),
+            "---|".repeat(names.len())
+        ));
+        for id in &dis {
+            let cells: Vec<String> = report
+                .agents
+                .iter()
+                .map(|a| {
+                    a.get(id)
+                        .map_or("–".into(), |e| format!("{} / {}", e.behavior, e.behavior_close))
+                })
+                .collect();
+            out.push_str(&format!("| {id} | {} |\n", cells.join(" | ")));
+        }
+        out.push_str("\n</details>\n");
+    }
+    for a in &report.agents {
+        for (title, pick) in [
+            (
+                "FAILED",
+                &(|b: &super::model::Entry| b.failed()) as &dyn Fn(&super::model::Entry) -> bool,
+            ),
+            ("NON-STRICT or INFORMATIONAL", &|b: &super::model::Entry| {
+                !b.failed() && matches!(b.behavior, Behavior::NonStrict | Behavior::Informational)
+            }),
+        ] {
+            let list: Vec<_> = a.cases.iter().filter(|e| pick(e)).collect();
+            if list.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n<details><summary>{}: {} {title}</summary>\n\n| Case | behavior | behaviorClose | Close code | Why |\n|---|---|---|---|---|\n",
+                a.name,
+                list.len()
+            ));
+            for e in list {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    e.id,
+                    e.behavior,
+                    e.behavior_close,
+                    e.remote_close_code.map_or("–".into(), |c| c.to_string()),
+                    cell(&e.reason().unwrap_or_default())
+                ));
+            }
+            out.push_str("\n</details>\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,256 @@
+//! A report as read back from disk: Autobahn's or ours, one folder or
+//! index.json per input, several agents side by side. Everything the
+//! renderers show comes from here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::catalogue::{Behavior, id_tuple};
+
+#[derive(Clone, Debug)]
+pub enum Detail {
+    NotLoaded,
+    Missing,
+    Loaded(Value),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub id: String,
+    pub behavior: Behavior,
+    pub behavior_close: Behavior,
+    pub duration: u64,
+    pub remote_close_code: Option<u64>,
+    pub reportfile: Option<String>,
+    pub detail: Detail,
+}
+
+impl Entry {
+    /// FAILED in either verdict, or an unclean close.
+    pub fn failed(&self) -> bool {
+        self.behavior == Behavior::Failed || matches!(self.behavior_close, Behavior::Failed | Behavior::Unclean)
+    }
+
+    /// The verdict a table counts: FAILED wins, then `behavior`.
+    pub fn headline(&self) -> Behavior {
+        if self.failed() { Behavior::Failed } else { self.behavior }
+    }
+
+    /// The reasons, from the per-case file when it is loaded.
+    pub fn reason(&self) -> Option<String> {
+        let Detail::Loaded(d) = &self.detail else { return None };
+        let pick = |k: &str| d[k].as_str().map(String::from);
+        let r = if self.behavior != Behavior::Ok {
+            pick("result")
+        } else {
+            pick("resultClose")
+        };
+        r.or_else(|| pick("resultClose"))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Agent {
+    pub name: String,
+    /// Where the per-case files are.
+    pub dir: PathBuf,
+    /// By case ID, in catalogue order.
+    pub cases: Vec<Entry>,
+}
+
+impl Agent {
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.cases.iter().find(|e| e.id == id)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub agents: Vec<Agent>,
+}
+
+/// Sorts IDs in catalogue order: Autobahn's numerically, custom ones after.
+pub fn id_order(id: &str) -> (bool, Vec<u32>, String) {
+    let numeric = id.split('.').next().is_some_and(|p| p.parse::<u32>().is_ok());
+    (
+        !numeric,
+        if numeric { id_tuple(id) } else { Vec::new() },
+        id.to_string(),
+    )
+}
+
+fn verdict(v: &Value, key: &str, file: &Path, agent: &str, id: &str) -> Result<Behavior, String> {
+    let s = v[key]
+        .as_str()
+        .ok_or_else(|| format!("{}: {agent} {id}: {key} is missing", file.display()))?;
+    Behavior::parse(s).ok_or_else(|| format!("{}: {agent} {id}: unknown verdict {s:?} in {key}", file.display()))
+}
+
+impl Report {
+    /// Reads each input: a folder holding index.json, or an index file.
+    pub fn load(inputs: &[PathBuf]) -> Result<Report, String> {
+        let mut report = Report::default();
+        for input in inputs {
+            let (file, dir) = if input.is_dir() {
+                (input.join("index.json"), input.clone())
+            } else {
+                (input.clone(), input.parent().map(Path::to_path_buf).unwrap_or_default())
+            };
+            if !file.exists() {
+                return Err(if input.is_dir() {
+                    format!("{}: no index.json in this folder", input.display())
+                } else {
+                    format!("{}: no such file or folder", input.display())
+                });
+            }
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let index: Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON ({e})", file.display()))?;
+            let agents = index
+                .as_object()
+                .ok_or_else(|| format!("{}: expected an object of agents", file.display()))?;
+            if agents.is_empty() {
+                return Err(format!("{}: the report has no agent", file.display()));
+            }
+            for (name, cases) in agents {
+                let cases = cases
+                    .as_object()
+                    .ok_or_else(|| format!("{}: agent {name}: expected an object of cases", file.display()))?;
+                let mut entries = Vec::new();
+                for (id, v) in cases {
+                    entries.push(Entry {
+                        id: id.clone(),
+                        behavior: verdict(v, "behavior", &file, name, id)?,
+                        behavior_close: verdict(v, "behaviorClose", &file, name, id)?,
+                        duration: v["duration"].as_u64().unwrap_or(0),
+                        remote_close_code: v["remoteCloseCode"].as_u64(),
+                        reportfile: v["reportfile"].as_str().map(String::from),
+                        detail: Detail::NotLoaded,
+                    });
+                }
+                entries.sort_by_key(|e| id_order(&e.id));
+                let mut unique = name.clone();
+                let mut n = 2;
+                while report.agents.iter().any(|a| a.name == unique) {
+                    unique = format!("{name} ({n})");
+                    n += 1;
+                }
+                report.agents.push(Agent {
+                    name: unique,
+                    dir: dir.clone(),
+                    cases: entries,
+                });
+            }
+        }
+        Ok(report)
+    }
+
+    /// Loads every per-case file. A corrupt one is an error; missing ones
+    /// are marked and counted.
+    pub fn load_details(&mut self) -> Result<usize, String> {
+        let mut missing = 0;
+        for a in &mut self.agents {
+            for e in &mut a.cases {
+                let Some(f) = &e.reportfile else {
+                    e.detail = Detail::Missing;
+                    missing += 1;
+                    continue;
+                };
+                let path = a.dir.join(f);
+                match std::fs::read_to_string(&path) {
+                    Err(_) => {
+                        e.detail = Detail::Missing;
+                        missing += 1;
+                    }
+                    Ok(text) => {
+                        let v: Value = serde_json::from_str(&text)
+                            .map_err(|err| format!("{}: not valid JSON ({err})", path.display()))?;
+                        e.detail = Detail::Loaded(v);
+                    }
+                }
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Every case ID of every agent, in catalogue order.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .agents
+            .iter()
+            .flat_map(|a| a.cases.iter().map(|e| e.id.clone()))
+            .collect();
+        ids.sort_by_key(|i| id_order(i));
+        ids.dedup();
+        ids
+    }
+
+    /// Cases whose (behavior, behaviorClose) differ between agents.
+    pub fn disagreements(&self) -> Vec<String> {
+        if self.agents.len() < 2 {
+            return Vec::new();
+        }
+        self.ids()
+            .into_iter()
+            .filter(|id| {
+                // Only agents that ran the case count.
+                let mut seen = self
+                    .agents
+                    .iter()
+                    .filter_map(|a| a.get(id).map(|e| (e.behavior, e.behavior_close)));
+                let first = seen.next();
+                seen.any(|v| Some(v) != first)
+            })
+            .collect()
+    }
+}
+
+/// A section key and label for an ID: Autobahn's by number, custom by prefix.
+pub fn section_of(id: &str) -> ((u32, String), String) {
+    let first = id.split('.').next().unwrap_or("");
+    match first.parse::<u32>() {
+        Ok(n) => (
+            (n, String::new()),
+            format!("{n} {}", crate::catalogue::section_title(n)),
+        ),
+        Err(_) => ((u32::MAX, first.to_string()), format!("{first} (custom)")),
+    }
+}
+
+/// Counts per verdict for a set of entries.
+#[derive(Default, Clone, Copy)]
+pub struct Counts {
+    pub ok: usize,
+    pub non_strict: usize,
+    pub informational: usize,
+    pub unimplemented: usize,
+    pub failed: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, e: &Entry) {
+        match e.headline() {
+            Behavior::Ok => self.ok += 1,
+            Behavior::NonStrict => self.non_strict += 1,
+            Behavior::Informational => self.informational += 1,
+            Behavior::Unimplemented => self.unimplemented += 1,
+            _ => self.failed += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.ok + self.non_strict + self.informational + self.unimplemented + self.failed
+    }
+}
+
+/// Per agent, per section: counts.
+pub fn section_counts(agent: &Agent) -> BTreeMap<(u32, String), (String, Counts)> {
+    let mut m: BTreeMap<(u32, String), (String, Counts)> = BTreeMap::new();
+    for e in &agent.cases {
+        let (key, label) = section_of(&e.id);
+        m.entry(key).or_insert_with(|| (label, Counts::default())).1.add(e);
+    }
+    m
+}

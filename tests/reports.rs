@@ -1,0 +1,283 @@
+//! `wsspec report`: the real tungstenite oracle and a fresh wsspec run in
+//! all five formats, checked by real consumers (headless Chromium for the
+//! HTML, a Python JUnit parser for the XML), comparison, baseline gating and
+//! bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+/// A fresh wsspec run against the reference server (sections 1-10).
+fn fresh_run(dir: &Path) -> PathBuf {
+    let out = dir.join("fresh");
+    let o = run(&["test-server", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn render(inputs: &[&Path], format: &str, out: &Path) -> std::process::Output {
+    let mut args: Vec<String> = vec!["report".into()];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+    args.extend([
+        "--format".into(),
+        format.into(),
+        "--output".into(),
+        out.to_str().unwrap().into(),
+    ]);
+    wsspec().args(&args).output().unwrap()
+}
+
+/// Headline counts per verdict of an index's single agent.
+fn counts(index: &Value) -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for v in only_agent(index).values() {
+        let b = v["behavior"].as_str().unwrap();
+        let c = v["behaviorClose"].as_str().unwrap();
+        let h = if b == "FAILED" || c == "FAILED" || c == "UNCLEAN" {
+            "FAILED"
+        } else {
+            b
+        };
+        *m.entry(h.to_string()).or_default() += 1;
+    }
+    m
+}
+
+#[test]
+fn oracle_and_fresh_run_render_in_all_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = fresh_run(dir.path());
+    let oracle = repo("tests/oracles/tungstenite-server.json");
+    for input in [oracle.as_path(), fresh.as_path()] {
+        for format in ["table", "markdown", "html", "junit", "json"] {
+            let out = dir.path().join(format!("r.{format}"));
+            let o = render(&[input], format, &out);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{format}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(std::fs::metadata(&out).unwrap().len() > 100, "{format} output is empty");
+        }
+        // JSON is Autobahn's index shape and reads back the same.
+        let json = read_json(&dir.path().join("r.json"));
+        let source = read_json(&if input.is_dir() {
+            input.join("index.json")
+        } else {
+            input.to_path_buf()
+        });
+        assert_eq!(counts(&json), counts(&source));
+        let md = std::fs::read_to_string(dir.path().join("r.markdown")).unwrap();
+        assert!(md.contains("| Section |") && md.contains("<details>"), "{md}");
+    }
+}
+
+#[test]
+fn html_loads_in_chromium_with_the_right_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = fresh_run(dir.path());
+    let oracle = repo("tests/oracles/tungstenite-server.json");
+    let page = dir.path().join("report.html");
+    assert_eq!(render(&[&oracle, &fresh], "html", &page).status.code(), Some(0));
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+        .expect("Chromium is required: apt-get install chromium (see .ci/run)");
+    let o = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .args(["--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !log.contains("Uncaught") && !log.contains("CONSOLE"),
+        "console errors:\n{log}"
+    );
+    for (i, index) in [read_json(&oracle), read_json(&fresh.join("index.json"))]
+        .iter()
+        .enumerate()
+    {
+        for (verdict, n) in counts(index) {
+            let shown = format!("id=\"count-{verdict}-{i}\">{n}<");
+            assert!(dom.contains(&shown), "the page should show {shown}");
+        }
+    }
+    assert!(dom.contains("517 of 517 cases"), "the matrix lists every case");
+    assert!(dom.contains("Section 9 durations"), "the 9.x chart is drawn");
+}
+
+#[test]
+fn junit_is_read_by_a_real_junit_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_peer, port) = websockets_server();
+    let out = dir.path().join("ws");
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}"),
+        "--cases",
+        "3.*,7.1.*,9.3.1",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "junit",
+        "--output",
+        dir.path().join("junit.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "9.3.1 and 7.1.5 fail on this server");
+    let index = read_json(&out.join("index.json"));
+    let c = counts(&index);
+    let script = "import sys\nfrom junitparser import JUnitXml\nx = JUnitXml.fromfile(sys.argv[1])\n\
+        for s in x: print(s.tests, s.failures, s.skipped, sum(1 for t in s if t.system_out))";
+    let parsed = Command::new(python())
+        .args(["-c", script])
+        .arg(dir.path().join("junit.xml"))
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "junitparser: {}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let got = String::from_utf8_lossy(&parsed.stdout).trim().to_string();
+    let notes = c.get("NON-STRICT").unwrap_or(&0) + c.get("INFORMATIONAL").unwrap_or(&0);
+    let want = format!(
+        "{} {} {} {}",
+        only_agent(&index).len(),
+        c.get("FAILED").unwrap_or(&0),
+        c.get("UNIMPLEMENTED").unwrap_or(&0),
+        notes
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+fn several_agents_side_by_side_with_disagreements_first() {
+    let o = wsspec()
+        .args(["report"])
+        .arg(repo("tests/oracles/websockets-17.4-server.json"))
+        .arg(repo("tests/oracles/tungstenite-server.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let head = text.lines().next().unwrap_or("");
+    assert!(
+        text.contains("websockets-echo") && text.contains("Tungstenite"),
+        "{head}"
+    );
+    let dis = text.find("agents disagree").expect("a disagreement table");
+    assert!(
+        text[dis..].contains("7.1.5") && text[dis..].contains("12.1.1"),
+        "{text}"
+    );
+    assert!(!text[dis..].contains("│ 1.1.1 "), "agreeing cases are not listed");
+}
+
+#[test]
+fn baseline_regressions_exit_1_and_improvements_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("baseline.json");
+    std::fs::copy(repo("tests/oracles/tungstenite-server.json"), &base).unwrap();
+    let mut worse = read_json(&base);
+    worse["Tungstenite"]["5.19"]["behavior"] = "FAILED".into();
+    worse["Tungstenite"]["6.4.3"]["behavior"] = "OK".into();
+    let current = dir.path().join("current.json");
+    std::fs::write(&current, worse.to_string()).unwrap();
+    let o = wsspec()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 regressions, 1 improvements"), "{err}");
+    assert!(err.contains("5.19: OK / OK -> FAILED / OK"), "{err}");
+    // Durations are ignored, improvements pass.
+    let mut better = read_json(&base);
+    better["Tungstenite"]["6.4.3"]["behavior"] = "OK".into();
+    better["Tungstenite"]["1.1.1"]["duration"] = 99999.into();
+    std::fs::write(&current, better.to_string()).unwrap();
+    let o = wsspec()
+        .arg("report")
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // --update-baseline takes the current verdicts.
+    let o = wsspec()
+        .arg("report")
+        .arg(&current)
+        .args(["--baseline"])
+        .arg(&base)
+        .arg("--update-baseline")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(read_json(&base)["Tungstenite"]["6.4.3"]["behavior"], "OK");
+}
+
+#[test]
+fn bad_reports_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let not_json = dir.path().join("nj");
+    std::fs::create_dir(&not_json).unwrap();
+    std::fs::write(not_json.join("index.json"), "{ nope").unwrap();
+    let unknown = dir.path().join("unknown.json");
+    std::fs::write(
+        &unknown,
+        r#"{"a": {"1.1.1": {"behavior": "GREAT", "behaviorClose": "OK"}}}"#,
+    )
+    .unwrap();
+    let corrupt = dir.path().join("corrupt");
+    std::fs::create_dir(&corrupt).unwrap();
+    std::fs::write(
+        corrupt.join("index.json"),
+        r#"{"a": {"1.1.1": {"behavior": "OK", "behaviorClose": "OK", "reportfile": "a_case_1_1_1.json"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(corrupt.join("a_case_1_1_1.json"), "{{{").unwrap();
+    for (input, needle) in [
+        (dir.path().join("missing"), "no such file"),
+        (empty, "no index.json"),
+        (not_json.clone(), "not valid JSON"),
+        (unknown, "unknown verdict \"GREAT\""),
+        (corrupt, "a_case_1_1_1.json: not valid JSON"),
+    ] {
+        let o = wsspec().arg("report").arg(&input).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", input.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err} should say {needle}");
+    }
+}
+
+#[test]
+fn missing_per_case_files_still_render_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = fresh_run(dir.path());
+    std::fs::remove_file(fresh.join("wsspec_echo_server_case_1_1_1.json")).unwrap();
+    let page = dir.path().join("r.html");
+    let o = render(&[&fresh], "html", &page);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 per-case files are missing"));
+    assert!(std::fs::read_to_string(&page).unwrap().contains("\"missing\":true"));
+}
