@@ -8,6 +8,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod custom;
+pub mod docker;
 pub mod echo;
 pub mod engine;
 pub mod fuzzing_server;

@@ -1,11 +1,13 @@
 //! The command line: argument parsing and the commands. Bad input ends in
 //! one line on stderr and exit code 2; conformance failures exit 1.
 
+mod autobahn;
 mod cases;
 pub mod report;
 mod spec;
 mod test_clients;
 mod test_server;
+mod wstest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,13 +35,13 @@ impl<T: Into<String>> From<T> for BadInput {
     version,
     about = "WebSocket conformance harness: Autobahn|Testsuite's cases, natively"
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Test a WebSocket server (Autobahn's fuzzingclient). Without a URL or
     /// spec, tests the built-in reference echo server.
     TestServer(test_server::Args),
@@ -54,6 +56,12 @@ enum Command {
         #[arg(long, default_value = "wsspec-echo-client")]
         agent: String,
     },
+    /// Autobahn's wstest command line (fuzzingclient, fuzzingserver), as a
+    /// stand-in for the real one; also when the binary is named wstest.
+    Wstest(wstest::Args),
+    /// Run the real Autobahn|Testsuite in Docker and report its results.
+    #[command(subcommand)]
+    Autobahn(autobahn::Command),
     /// Render reports (wsspec's or Autobahn's): table, markdown, html, junit
     /// or json; several side by side; gate on a baseline.
     Report(report::Args),
@@ -69,7 +77,16 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Installed as `wstest`, the binary takes Autobahn's command line.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv
+        .first()
+        .and_then(|a| PathBuf::from(a).file_name().map(|n| n == "wstest"))
+        .unwrap_or(false)
+    {
+        argv.insert(1, "wstest".into());
+    }
+    let cli = Cli::parse_from(argv);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -84,6 +101,8 @@ pub fn main() -> ExitCode {
             Command::TestClients(args) => test_clients::run(args).await,
             Command::Cases(c) => cases::run(c),
             Command::Report(args) => report::run(args),
+            Command::Wstest(args) => wstest::run(args).await,
+            Command::Autobahn(c) => autobahn::run(c).await,
             Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent).await.map_err(BadInput),
         }
     });
