@@ -81,7 +81,7 @@ pub enum Event {
     },
     Pong(Vec<u8>),
     /// A wait passed while the connection stayed open (6.4.x).
-    Timeout(&'static str),
+    Timeout(String),
 }
 
 /// Bytes to send: literal, or a pattern repeated to a length (built when
@@ -210,7 +210,7 @@ pub enum Step {
     },
     /// If the connection is still open, record `Event::Timeout(tag)` and go
     /// on; otherwise stop the script.
-    Checkpoint(&'static str),
+    Checkpoint(String),
     /// Fail the connection (close 1001) if it is still open after this long.
     KillAfter(Duration),
     /// Start the closing handshake (empty close) if still open after this long.

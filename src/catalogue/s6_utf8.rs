@@ -54,13 +54,13 @@ fn fail_fast(id: &str, parts: [Vec<u8>; 3], one_frame: bool) -> Case {
     } else {
         steps.push(frame(TEXT, parts[0].clone()).fin(false).into());
     }
-    steps.extend([wait("A"), Step::Checkpoint("A")]);
+    steps.extend([wait("A"), Step::Checkpoint("A".into())]);
     if one_frame {
         steps.push(Step::FrameBody(parts[1].clone()));
     } else {
         steps.push(frame(CONT, parts[1].clone()).fin(false).into());
     }
-    steps.extend([wait("B"), Step::Checkpoint("B")]);
+    steps.extend([wait("B"), Step::Checkpoint("B".into())]);
     if one_frame {
         steps.push(Step::FrameBody(parts[2].clone()));
         steps.push(frame(CONT, "").into());
@@ -86,8 +86,8 @@ fn fail_fast(id: &str, parts: [Vec<u8>; 3], one_frame: bool) -> Case {
     )
     .close(refuses_invalid_text())
     .script(steps)
-    .ok([Event::Timeout("A")])
-    .non_strict([Event::Timeout("A"), Event::Timeout("B")])
+    .ok([Event::Timeout("A".into())])
+    .non_strict([Event::Timeout("A".into()), Event::Timeout("B".into())])
 }
 
 pub fn cases() -> Vec<Case> {

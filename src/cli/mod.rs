@@ -141,6 +141,20 @@ pub fn split_patterns(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Which cases to run, shared by the test commands.
+#[derive(clap::Args, Clone)]
+pub struct Selection {
+    /// Case ID patterns to run, comma-separated (Autobahn's syntax: `6.*`, `9.1.*`, `1.1.1`; custom: `frag.*`).
+    #[arg(long, value_name = "GLOB,...")]
+    pub cases: Vec<String>,
+    /// Case ID patterns to leave out.
+    #[arg(long, value_name = "GLOB,...")]
+    pub exclude: Vec<String>,
+    /// A folder of custom case files to add to the shipped ones (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub cases_dir: Vec<PathBuf>,
+}
+
 /// Which peers a command tests, to keep the cases meant for them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Testing {

@@ -16,10 +16,9 @@ pub struct ServerEntry {
     pub url: String,
 }
 
+/// The case selection both spec files share.
 #[derive(Deserialize, Debug)]
-pub struct FuzzingClientSpec {
-    pub outdir: Option<String>,
-    pub servers: Vec<ServerEntry>,
+pub struct SpecCases {
     #[serde(default = "all_cases")]
     pub cases: Vec<String>,
     #[serde(rename = "exclude-cases", default)]
@@ -28,17 +27,21 @@ pub struct FuzzingClientSpec {
     pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
 }
 
+#[derive(Deserialize, Debug)]
+pub struct FuzzingClientSpec {
+    pub outdir: Option<String>,
+    pub servers: Vec<ServerEntry>,
+    #[serde(flatten)]
+    pub select: SpecCases,
+}
+
 /// Autobahn's `fuzzingserver.json`.
 #[derive(Deserialize, Debug)]
 pub struct FuzzingServerSpec {
     pub url: Option<String>,
     pub outdir: Option<String>,
-    #[serde(default = "all_cases")]
-    pub cases: Vec<String>,
-    #[serde(rename = "exclude-cases", default)]
-    pub exclude_cases: Vec<String>,
-    #[serde(rename = "exclude-agent-cases", default)]
-    pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
+    #[serde(flatten)]
+    pub select: SpecCases,
 }
 
 pub fn read_server_spec(path: &Path) -> Result<FuzzingServerSpec, BadInput> {

@@ -15,15 +15,8 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Case ID patterns to serve, comma-separated (Autobahn's syntax).
-    #[arg(long, value_name = "GLOB,...")]
-    cases: Vec<String>,
-    /// Case ID patterns to leave out.
-    #[arg(long, value_name = "GLOB,...")]
-    exclude: Vec<String>,
-    /// A folder of custom case files to add to the shipped ones (repeatable).
-    #[arg(long, value_name = "DIR")]
-    cases_dir: Vec<PathBuf>,
+    #[command(flatten)]
+    selection: super::Selection,
     /// Report folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -45,18 +38,18 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
-    let mut include = split_patterns(&args.cases);
-    let mut exclude = split_patterns(&args.exclude);
+    let mut include = split_patterns(&args.selection.cases);
+    let mut exclude = split_patterns(&args.selection.exclude);
     let mut outdir = args.out.clone();
     let mut listen = args.listen.clone();
     let mut agent_rules = BTreeMap::new();
     if let Some(path) = &args.spec {
         let spec = read_server_spec(path)?;
         if include.is_empty() {
-            include = spec.cases;
+            include = spec.select.cases;
         }
-        exclude.extend(spec.exclude_cases);
-        agent_rules = spec.exclude_agent_cases;
+        exclude.extend(spec.select.exclude_cases);
+        agent_rules = spec.select.exclude_agent_cases;
         outdir = outdir.or(spec.outdir.map(PathBuf::from));
         if listen.is_none()
             && let Some(u) = &spec.url
@@ -65,7 +58,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             listen = Some(t.addr);
         }
     }
-    let cases = super::select_cases(include, &exclude, &args.cases_dir, super::Testing::Clients)?;
+    let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Clients)?;
     let opts = super::session_options(args.max_message_size, args.open_timeout)?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));

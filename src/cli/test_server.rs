@@ -16,15 +16,8 @@ use crate::report;
 pub struct Args {
     /// ws:// URL of the server under test; omitted: the built-in echo server.
     url: Option<String>,
-    /// Case ID patterns to run, comma-separated (Autobahn's syntax: `6.*`, `9.1.*`, `1.1.1`).
-    #[arg(long, value_name = "GLOB,...")]
-    cases: Vec<String>,
-    /// Case ID patterns to leave out.
-    #[arg(long, value_name = "GLOB,...")]
-    exclude: Vec<String>,
-    /// A folder of custom case files to add to the shipped ones (repeatable).
-    #[arg(long, value_name = "DIR")]
-    cases_dir: Vec<PathBuf>,
+    #[command(flatten)]
+    selection: super::Selection,
     /// Name of the implementation in reports (default: the Server header).
     #[arg(long)]
     agent: Option<String>,
@@ -54,8 +47,8 @@ struct Server {
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
-    let mut include = split_patterns(&args.cases);
-    let mut exclude = split_patterns(&args.exclude);
+    let mut include = split_patterns(&args.selection.cases);
+    let mut exclude = split_patterns(&args.selection.exclude);
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();
     let mut servers = Vec::new();
@@ -72,10 +65,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             });
         }
         if include.is_empty() {
-            include = spec.cases.clone();
+            include = spec.select.cases.clone();
         }
-        exclude.extend(spec.exclude_cases.iter().cloned());
-        agent_rules = spec.exclude_agent_cases.clone();
+        exclude.extend(spec.select.exclude_cases.iter().cloned());
+        agent_rules = spec.select.exclude_agent_cases.clone();
         if outdir.is_none() {
             outdir = spec.outdir.as_ref().map(PathBuf::from);
         }
@@ -85,7 +78,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             target: Target::parse(url)?,
         });
     }
-    let cases = super::select_cases(include, &exclude, &args.cases_dir, super::Testing::Servers)?;
+    let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
     let opts = super::session_options(args.max_message_size, args.open_timeout)?;
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")

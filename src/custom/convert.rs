@@ -222,7 +222,7 @@ fn step(s: StepDef) -> Result<Step, String> {
             until: w.events.map_or(Until::Bound, Until::Events),
             tag: None,
         },
-        StepDef::Checkpoint(tag) => Step::Checkpoint(Box::leak(tag.into_boxed_str())),
+        StepDef::Checkpoint(tag) => Step::Checkpoint(tag),
         StepDef::KillAfter(v) => Step::KillAfter(seconds(v, "kill_after")?),
         StepDef::CloseAfter(v) => Step::CloseAfter(seconds(v, "close_after")?),
     })
@@ -352,7 +352,7 @@ fn event(e: EventDef) -> Result<Event, String> {
             }
         }
         EventDef::Pong(p) => Event::Pong(payload(&p)?.bytes().into_owned()),
-        EventDef::Timeout(t) => Event::Timeout(Box::leak(t.into_boxed_str())),
+        EventDef::Timeout(t) => Event::Timeout(t),
     })
 }
 

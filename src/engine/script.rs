@@ -92,7 +92,7 @@ impl Session<'_> {
                 if self.state != State::Open {
                     return false;
                 }
-                self.received.push(Event::Timeout(tag));
+                self.received.push(Event::Timeout(tag.clone()));
             }
             Step::KillAfter(d) => {
                 self.log.timer(json!(["KL", d.as_secs_f64()]));

@@ -1,7 +1,7 @@
 //! Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`: a summary
 //! table, then the cases to look at in collapsed `<details>` blocks.
 
-use super::model::{Report, section_counts};
+use super::model::{Report, section_rows};
 use crate::catalogue::Behavior;
 
 fn cell(s: &str) -> String {
@@ -16,33 +16,10 @@ pub fn render(report: &Report) -> String {
         names.join(" | "),
         "---|".repeat(names.len())
     ));
-    let per_agent: Vec<_> = report.agents.iter().map(section_counts).collect();
-    let mut keys: Vec<_> = per_agent.iter().flat_map(|m| m.keys().cloned()).collect();
-    keys.sort();
-    keys.dedup();
-    for k in &keys {
-        let label = per_agent
+    for (label, counts) in section_rows(report) {
+        let cells: Vec<String> = counts
             .iter()
-            .find_map(|m| m.get(k).map(|(l, _)| l.clone()))
-            .unwrap_or_default();
-        let cells: Vec<String> = per_agent
-            .iter()
-            .map(|m| {
-                m.get(k).map_or("–".into(), |(_, c)| {
-                    let mut s = format!("{} OK", c.ok);
-                    for (n, l) in [
-                        (c.non_strict, "NON-STRICT"),
-                        (c.informational, "INFORMATIONAL"),
-                        (c.unimplemented, "UNIMPLEMENTED"),
-                        (c.failed, "**FAILED**"),
-                    ] {
-                        if n > 0 {
-                            s.push_str(&format!(", {n} {l}"));
-                        }
-                    }
-                    s
-                })
-            })
+            .map(|c| c.map_or("–".into(), |c| c.phrase(true).replace("FAILED", "**FAILED**")))
             .collect();
         out.push_str(&format!("| {} | {} |\n", cell(&label), cells.join(" | ")));
     }

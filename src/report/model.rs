@@ -240,6 +240,29 @@ impl Counts {
         }
     }
 
+    /// "296 OK, 2 NON-STRICT, 3 INFO": the non-zero counts (`long` spells
+    /// INFORMATIONAL and UNIMPLEMENTED out).
+    pub fn phrase(&self, long: bool) -> String {
+        let (info, unimpl) = if long {
+            ("INFORMATIONAL", "UNIMPLEMENTED")
+        } else {
+            ("INFO", "UNIMPL")
+        };
+        let mut parts = Vec::new();
+        for (n, label) in [
+            (self.ok, "OK"),
+            (self.non_strict, "NON-STRICT"),
+            (self.informational, info),
+            (self.unimplemented, unimpl),
+            (self.failed, "FAILED"),
+        ] {
+            if n > 0 || (label == "OK" && self.total() == 0) {
+                parts.push(format!("{n} {label}"));
+            }
+        }
+        parts.join(", ")
+    }
+
     pub fn total(&self) -> usize {
         self.ok + self.non_strict + self.informational + self.unimplemented + self.failed
     }
@@ -253,4 +276,22 @@ pub fn section_counts(agent: &Agent) -> BTreeMap<(u32, String), (String, Counts)
         m.entry(key).or_insert_with(|| (label, Counts::default())).1.add(e);
     }
     m
+}
+
+/// Section rows across agents: the label and each agent's counts (None
+/// where the agent has no case of that section), in section order.
+pub fn section_rows(report: &Report) -> Vec<(String, Vec<Option<Counts>>)> {
+    let per_agent: Vec<_> = report.agents.iter().map(section_counts).collect();
+    let mut keys: Vec<_> = per_agent.iter().flat_map(|m| m.keys().cloned()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter()
+        .map(|k| {
+            let label = per_agent
+                .iter()
+                .find_map(|m| m.get(k).map(|(l, _)| l.clone()))
+                .unwrap_or_default();
+            (label, per_agent.iter().map(|m| m.get(k).map(|(_, c)| *c)).collect())
+        })
+        .collect()
 }

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use super::model::{Counts, Report, section_counts};
+use super::model::{Counts, Report, section_counts, section_rows};
 use crate::catalogue::Behavior;
 
 /// Whether to colour: stdout is a terminal and NO_COLOR is not set.
@@ -28,25 +28,6 @@ fn paint(b: Behavior, colour: bool) -> String {
         Behavior::Failed | Behavior::Unclean => "31",
     };
     format!("\x1b[{code}m{b}\x1b[0m")
-}
-
-fn short(c: &Counts) -> String {
-    let mut parts = if c.ok > 0 || c.total() == 0 {
-        vec![format!("{} OK", c.ok)]
-    } else {
-        Vec::new()
-    };
-    for (n, label) in [
-        (c.non_strict, "NON-STRICT"),
-        (c.informational, "INFO"),
-        (c.unimplemented, "UNIMPL"),
-        (c.failed, "FAILED"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {label}"));
-        }
-    }
-    parts.join(", ")
 }
 
 fn cut(s: &str, n: usize) -> String {
@@ -116,17 +97,9 @@ pub fn render(report: &Report, colour: bool) -> String {
     let mut head = vec!["Section".to_string()];
     head.extend(report.agents.iter().map(|a| a.name.clone()));
     b.push_record(head);
-    let per_agent: Vec<_> = report.agents.iter().map(section_counts).collect();
-    let mut keys: Vec<_> = per_agent.iter().flat_map(|m| m.keys().cloned()).collect();
-    keys.sort();
-    keys.dedup();
-    for k in &keys {
-        let label = per_agent
-            .iter()
-            .find_map(|m| m.get(k).map(|(l, _)| l.clone()))
-            .unwrap_or_default();
+    for (label, counts) in section_rows(report) {
         let mut r = vec![label];
-        r.extend(per_agent.iter().map(|m| m.get(k).map_or("-".into(), |(_, c)| short(c))));
+        r.extend(counts.iter().map(|c| c.map_or("-".into(), |c| c.phrase(false))));
         b.push_record(r);
     }
     out.push_str(&b.build().with(Style::rounded()).to_string());

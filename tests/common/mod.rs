@@ -118,17 +118,7 @@ pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
 /// Starts the Python websockets 17.4 echo server of the oracle.
 pub fn websockets_server() -> (Peer, u16) {
     let port = free_port();
-    let check = Command::new(python())
-        .args([
-            "-c",
-            "import websockets, sys; sys.exit(websockets.__version__ != '17.4')",
-        ])
-        .status()
-        .expect("python3 runs");
-    assert!(
-        check.success(),
-        "Python websockets 17.4 is required: pip install websockets==17.4 (see .ci/run)"
-    );
+    require_websockets();
     let child = Command::new(python())
         .arg(repo("tests/peers/websockets_echo_server.py"))
         .arg(port.to_string())
