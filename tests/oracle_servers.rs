@@ -11,13 +11,18 @@ use common::*;
 /// machine, as under Autobahn: these tests take turns.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Runs sections 1-10 against `url` (None: the built-in server), checks the
+/// Runs the catalogue against `url` (None: the built-in server, all 517
+/// cases; otherwise sections 1-10), checks the
 /// exit code and every verdict against `oracle`; returns the report folder
 /// and the table printed.
 fn matches_oracle(url: Option<&str>, oracle: &str, exit: i32) -> (tempfile::TempDir, PathBuf, String) {
     let out = tempfile::tempdir().unwrap();
     let mut args = vec!["test-server"];
     args.extend(url);
+    // Third-party servers compress: sections 12-13 have their own tests.
+    if url.is_some() {
+        args.extend(["--exclude", "12.*,13.*"]);
+    }
     args.extend(["--out", out.path().to_str().unwrap()]);
     let o = run(&args);
     assert_eq!(
@@ -28,7 +33,8 @@ fn matches_oracle(url: Option<&str>, oracle: &str, exit: i32) -> (tempfile::Temp
     );
     let ours = read_json(&out.path().join("index.json"));
     let theirs = read_json(&repo(oracle));
-    assert_eq!(assert_same_verdicts(&ours, &theirs, sections_1_to_10), 301);
+    let n = if url.is_some() { 301 } else { 517 };
+    assert_eq!(assert_same_verdicts(&ours, &theirs, |_| true), n);
     let dir = out.path().to_path_buf();
     (out, dir, String::from_utf8_lossy(&o.stdout).into_owned())
 }

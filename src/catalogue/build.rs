@@ -164,6 +164,7 @@ pub fn case(id: &str, description: &str, expectation: &str) -> Case {
         timed: false,
         roles: Roles::BOTH,
         origin: None,
+        deflate: None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod build;
 mod s10_misc;
+mod s12_compression;
 mod s1_framing;
 mod s2_pings;
 mod s3_reserved_bits;
@@ -14,6 +15,7 @@ mod s6_utf8_sequences;
 mod s7_close;
 mod s9_limits;
 pub mod select;
+pub mod testdata;
 
 use std::fmt;
 use std::time::Duration;
@@ -254,6 +256,40 @@ pub enum Check {
         len: usize,
         binary: bool,
     },
+    /// With permessage-deflate agreed, send `count` compressed messages of
+    /// `len` bytes cut in turn from `data`, each fragmented at `fragment`
+    /// (0: not), each echoed identically before the next (12.x, 13.x).
+    /// Without it, the case is UNIMPLEMENTED.
+    Compressed {
+        data: testdata::TestData,
+        len: usize,
+        count: usize,
+        fragment: usize,
+        wait: Duration,
+    },
+}
+
+/// How a server (we, testing a client) answers permessage-deflate offers:
+/// Autobahn's seven acceptance rules of the 13.x cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accept {
+    /// The first offer, as offered.
+    First,
+    /// An offer that accepts client_no_context_takeover, requesting it.
+    NoContextTakeover,
+    /// An offer that accepts client_max_window_bits, requesting this window.
+    WindowBits(u8),
+    /// Both of the above.
+    Both(u8),
+    /// Both with 9 bits, else no context takeover, else the first offer.
+    Fallback,
+}
+
+/// permessage-deflate for a case: our offers as a client, our rule as a server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeflateSpec {
+    pub offers: Vec<crate::wire::deflate::Offer>,
+    pub accept: Accept,
 }
 
 #[derive(Clone, Debug)]
@@ -276,6 +312,8 @@ pub struct Case {
     pub roles: Roles,
     /// Where a custom case comes from, and the RFC section it checks.
     pub origin: Option<Origin>,
+    /// permessage-deflate to negotiate, if any.
+    pub deflate: Option<DeflateSpec>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -352,6 +390,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(s7_close::cases());
     cases.extend(s9_limits::cases());
     cases.extend(s10_misc::cases());
+    cases.extend(s12_compression::cases());
     cases
 }
 
@@ -360,12 +399,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalogue_has_autobahns_301_cases_with_unique_ids() {
+    fn catalogue_has_autobahns_517_cases_with_unique_ids() {
         let cases = all();
-        assert_eq!(cases.len(), 301);
+        assert_eq!(cases.len(), 517);
         let mut ids: Vec<_> = cases.iter().map(|c| c.id.clone()).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 301);
+        assert_eq!(ids.len(), 517);
     }
 }

@@ -130,8 +130,8 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
 /// is bad input; one that answers the handshake wrongly is tested, and
 /// every case reports why it failed.
 async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<String, BadInput> {
-    match client_connect(&server.target, open_timeout).await {
-        Ok((stream, _, _, head)) => {
+    match client_connect(&server.target, open_timeout, &[]).await {
+        Ok((stream, _, _, head, _)) => {
             drop(stream);
             Ok(server
                 .agent

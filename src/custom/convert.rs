@@ -151,6 +151,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
             file: file.to_string(),
             rfc: def.rfc,
         }),
+        deflate: None,
     })
 }
 

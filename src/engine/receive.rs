@@ -42,8 +42,18 @@ impl Session<'_> {
     }
 
     fn on_frame_begin(&mut self, h: FrameHeader, enc: LengthEncoding) {
-        if h.rsv != 0 {
-            self.protocol_violation(&format!("RSV = {} and no extension negotiated", h.rsv));
+        // RSV1 marks a compressed message, on its first frame only, once
+        // permessage-deflate is agreed; every other reserved bit is an error.
+        let compressed_start =
+            self.deflate.is_some() && h.rsv == 4 && !opcode::is_control(h.opcode) && !self.rx.inside_message;
+        if h.rsv != 0 && !compressed_start {
+            let why = match (self.deflate.is_some(), h.rsv) {
+                (true, 4) if opcode::is_control(h.opcode) => "a compressed control frame".to_string(),
+                (true, 4) => "RSV1 on a continuation frame".to_string(),
+                (true, r) => format!("RSV = {r}, and permessage-deflate only uses RSV1"),
+                (false, r) => format!("RSV = {r} and no extension negotiated"),
+            };
+            self.protocol_violation(&why);
         }
         match (self.role, h.mask.is_some()) {
             (super::Role::Server, false) => self.protocol_violation("unmasked client-to-server frame"),
@@ -100,6 +110,10 @@ impl Session<'_> {
             self.rx.utf8_last = None;
             self.rx.message.clear();
             self.rx.declared = 0;
+            self.rx.compressed = compressed_start;
+            if let (true, Some(codec)) = (compressed_start, self.deflate.as_mut()) {
+                codec.start_message();
+            }
         }
         self.rx.declared = self.rx.declared.saturating_add(h.len);
         if !self.closing.failed_by_me && self.rx.declared > self.opts.max_message {
@@ -122,6 +136,15 @@ impl Session<'_> {
             self.rx.control.extend_from_slice(&chunk[..chunk.len().min(room)]);
             return;
         }
+        if self.rx.compressed {
+            self.inflate(chunk, false);
+        } else {
+            self.take_message_data(chunk);
+        }
+    }
+
+    /// Message bytes (inflated if need be): validated, then kept.
+    fn take_message_data(&mut self, chunk: &[u8]) {
         if self.rx.validate_utf8 {
             let status = self.rx.utf8.feed(chunk);
             self.rx.utf8_last = Some(status);
@@ -131,6 +154,28 @@ impl Session<'_> {
         }
         if !self.closing.failed_by_me {
             self.rx.message.extend_from_slice(chunk);
+        }
+    }
+
+    /// Inflates compressed message data (or, at the end, the restored
+    /// tail), never past the message size limit.
+    fn inflate(&mut self, chunk: &[u8], end: bool) {
+        if self.closing.failed_by_me {
+            return;
+        }
+        let Some(codec) = self.deflate.as_mut() else { return };
+        let limit = (self.opts.max_message as usize).saturating_sub(self.rx.message.len());
+        let mut out = Vec::new();
+        let r = if end {
+            codec.end_message(&mut out, limit)
+        } else {
+            codec.inflate(chunk, &mut out, limit)
+        };
+        self.take_message_data(&out);
+        match r {
+            Ok(()) => {}
+            Err(e) if e.contains("limit") => self.fail(close::MESSAGE_TOO_BIG, &e),
+            Err(e) => self.invalid_payload(&e),
         }
     }
 
@@ -148,6 +193,9 @@ impl Session<'_> {
         self.log.rx_frame(&h, &shown, h.len);
         if !h.fin {
             return;
+        }
+        if self.rx.compressed {
+            self.inflate(&[], true);
         }
         if self.rx.validate_utf8 {
             let complete = self
@@ -227,6 +275,10 @@ impl Session<'_> {
     }
 
     fn on_message(&mut self, payload: Vec<u8>, binary: bool) {
+        if let Check::Compressed { data, count, .. } = self.case.check {
+            self.on_compressed_echo(payload, binary, data.binary(), count);
+            return;
+        }
         let Check::Echo {
             round,
             rounds,
@@ -268,6 +320,42 @@ impl Session<'_> {
         self.send_close(Some(close::NORMAL), None, false);
     }
 
+    /// A compression case's echo: identical to what was sent, then the next
+    /// message, until `count`; any difference fails the case at once.
+    fn on_compressed_echo(&mut self, payload: Vec<u8>, binary: bool, want_binary: bool, count: usize) {
+        let kind = |b: bool| if b { "binary" } else { "text" };
+        let problem = if binary != want_binary {
+            Some(format!(
+                "the echo is a {} message; a {} one was sent",
+                kind(binary),
+                kind(want_binary)
+            ))
+        } else if payload.len() != self.echo.awaited.len() {
+            Some(format!(
+                "the echo has {} bytes; {} were sent",
+                payload.len(),
+                self.echo.awaited.len()
+            ))
+        } else if payload != self.echo.awaited {
+            Some("the echo's content differs from what was sent".to_string())
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.echo.result = Some(format!("Message {}: {p}.", self.echo.rounds_done + 1));
+        } else {
+            self.echo.rounds_done += 1;
+            if self.echo.rounds_done < count {
+                self.send_next_compressed();
+                return;
+            }
+            self.echo.passed = true;
+            self.echo.result = Some(format!("All {count} compressed messages came back identical."));
+        }
+        self.log.set_enabled(true);
+        self.send_close(Some(close::NORMAL), None, false);
+    }
+
     /// Records an event; once the events match every expected outcome, the
     /// case starts the closing handshake itself if it is to close.
     pub(super) fn record(&mut self, e: Event) {
@@ -283,7 +371,7 @@ impl Session<'_> {
         self.received.push(e);
         let all_match = match &self.case.check {
             Check::Events { outcomes, .. } => outcomes.iter().all(|(_, ev)| *ev == self.received),
-            Check::Echo { .. } => true,
+            Check::Echo { .. } | Check::Compressed { .. } => true,
         };
         if all_match && self.case.close.closed_by_me && !self.case.suppress_close {
             let code = self.case.close.codes.first().copied();

@@ -108,26 +108,29 @@ impl Session<'_> {
 
     /// A message through the normal send path, fragmented like Autobahn's
     /// `sendMessage`: when the payload is an exact multiple of the fragment
-    /// size, an empty final fragment carries FIN.
-    fn send_message(&mut self, payload: &[u8], binary: bool, fragment_size: Option<usize>) {
+    /// size, an empty final fragment carries FIN. With permessage-deflate
+    /// agreed the message is compressed and its first frame has RSV1.
+    pub(super) fn send_message(&mut self, payload: &[u8], binary: bool, fragment_size: Option<usize>) {
         let op = if binary { opcode::BINARY } else { opcode::TEXT };
-        let size = match fragment_size {
-            Some(s) if payload.len() > s => s.max(1),
-            _ => {
-                let mut h = FrameHeader::new(op, true, payload.len() as u64);
-                h.mask = self.role_mask();
-                self.send_frame(h, payload, None, None, false);
-                return;
-            }
+        let (payload, rsv) = match self.deflate.as_mut() {
+            Some(codec) => (std::borrow::Cow::Owned(codec.compress(payload)), 4),
+            None => (std::borrow::Cow::Borrowed(payload), 0),
         };
-        let mut start = 0;
+        let size = match fragment_size {
+            Some(s) if s > 0 && payload.len() > s => s,
+            _ => usize::MAX,
+        };
+        let mut start: usize = 0;
         let mut first = true;
         loop {
-            let end = start + size;
-            let last = end > payload.len();
+            let end = start.saturating_add(size);
+            let last = end > payload.len() || size == usize::MAX;
             let piece = &payload[start..end.min(payload.len())];
             let mut h = FrameHeader::new(if first { op } else { opcode::CONTINUATION }, last, piece.len() as u64);
             h.mask = self.role_mask();
+            if first {
+                h.rsv = rsv;
+            }
             self.send_frame(h, piece, None, None, false);
             if last {
                 break;
@@ -135,5 +138,28 @@ impl Session<'_> {
             first = false;
             start = end;
         }
+    }
+
+    /// The next message of a compression case: the next `len` bytes of its
+    /// test data, wrapping around.
+    pub(super) fn send_next_compressed(&mut self) {
+        let crate::catalogue::Check::Compressed {
+            data, len, fragment, ..
+        } = self.case.check
+        else {
+            return;
+        };
+        let bytes = data.bytes();
+        let from = self.echo.data_ptr;
+        let mut msg = Vec::with_capacity(len);
+        let mut at = from;
+        while msg.len() < len {
+            let n = (len - msg.len()).min(bytes.len() - at);
+            msg.extend_from_slice(&bytes[at..at + n]);
+            at = (at + n) % bytes.len();
+        }
+        self.echo.data_ptr = (from + len) % bytes.len();
+        self.send_message(&msg, data.binary(), Some(fragment));
+        self.echo.awaited = msg;
     }
 }

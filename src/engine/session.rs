@@ -13,6 +13,7 @@ use serde_json::json;
 use super::wirelog::WireLog;
 use crate::catalogue::{Case, Check, Event, Until};
 use crate::wire::decode::Decoder;
+use crate::wire::deflate::{Agreement, Codec};
 use crate::wire::utf8::{Utf8Status, Utf8Validator};
 use crate::wire::{close, frame};
 
@@ -109,6 +110,10 @@ pub(super) struct EchoProgress {
     pub rounds_done: usize,
     pub passed: bool,
     pub result: Option<String>,
+    /// Compression cases: where the next message starts in the test data,
+    /// and the message whose echo is awaited.
+    pub data_ptr: usize,
+    pub awaited: Vec<u8>,
 }
 
 /// The message being received.
@@ -120,6 +125,8 @@ pub(super) struct Inbound {
     pub inside_message: bool,
     pub binary: bool,
     pub validate_utf8: bool,
+    /// The message is compressed (RSV1 on its first frame).
+    pub compressed: bool,
     pub utf8: Utf8Validator,
     pub utf8_last: Option<Utf8Status>,
     pub message: Vec<u8>,
@@ -144,11 +151,15 @@ pub struct Session<'c> {
     pub(super) open_frame: Option<(Option<[u8; 4]>, usize)>,
     pub(super) echo: EchoProgress,
     pub(super) now: Instant,
+    /// The permessage-deflate codec, when the extension was agreed.
+    pub(super) deflate: Option<Codec>,
+    pub agreement: Option<Agreement>,
 }
 
 impl<'c> Session<'c> {
-    pub fn new(case: &'c Case, role: Role, opts: SessionOptions, start: Instant) -> Self {
-        let wirelog = !matches!(case.check, Check::Echo { .. });
+    pub fn new(case: &'c Case, role: Role, opts: SessionOptions, start: Instant, agreement: Option<Agreement>) -> Self {
+        // Like Autobahn, the long measured cases log only their end.
+        let wirelog = !matches!(case.check, Check::Echo { .. } | Check::Compressed { .. });
         Session {
             case,
             role,
@@ -165,6 +176,8 @@ impl<'c> Session<'c> {
             open_frame: None,
             echo: EchoProgress::default(),
             now: start,
+            deflate: agreement.map(|a| Codec::new(&a, role == Role::Server)),
+            agreement,
         }
     }
 
@@ -172,6 +185,16 @@ impl<'c> Session<'c> {
     pub fn open(&mut self, now: Instant) {
         self.now = now;
         self.run_script();
+        if let Check::Compressed { wait, .. } = self.case.check {
+            if self.deflate.is_none() {
+                // Nothing to test: Autobahn says UNIMPLEMENTED and closes.
+                self.send_close(Some(close::NORMAL), None, false);
+            } else {
+                self.log.timer(json!(["TI", wait.as_secs_f64()]));
+                self.arm(wait, Timer::CloseAfter);
+                self.send_next_compressed();
+            }
+        }
     }
 
     pub(super) fn arm(&mut self, after: Duration, t: Timer) {

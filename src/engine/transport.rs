@@ -16,6 +16,7 @@ use super::outcome::CaseOutcome;
 use super::session::{Role, Session, SessionOptions, State, Write};
 use super::verdict;
 use crate::catalogue::{Case, Step};
+use crate::wire::deflate::{Agreement, Offer};
 use crate::wire::handshake;
 
 /// Where a server under test listens.
@@ -81,21 +82,29 @@ pub fn case_bound(case: &Case) -> Duration {
             _ => {}
         }
     }
+    if let crate::catalogue::Check::Compressed { wait, .. } = case.check {
+        timer = timer.max(wait);
+    }
     waits + timer + Duration::from_secs(4)
 }
 
 /// Connects and performs the client's opening handshake. On success returns
 /// the stream, the bytes that followed the answer, the request and answer.
+/// What a client handshake gives: the stream, the bytes after the answer,
+/// the request sent, the answer and the permessage-deflate agreement.
+pub type Connected = (TcpStream, Vec<u8>, String, handshake::Head, Option<Agreement>);
+
 pub async fn client_connect(
     target: &Target,
     open_timeout: Duration,
-) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
+    offers: &[Offer],
+) -> Result<Connected, (String, bool, String)> {
     let fut = async {
         let stream = TcpStream::connect(&target.addr)
             .await
             .map_err(|e| (format!("cannot connect to {}: {e}", target.addr), false, String::new()))?;
         stream.set_nodelay(true).ok();
-        client_handshake(stream, target).await
+        client_handshake(stream, target, offers).await
     };
     match tokio::time::timeout(open_timeout, fut).await {
         Ok(r) => r,
@@ -110,9 +119,10 @@ pub async fn client_connect(
 async fn client_handshake(
     mut stream: TcpStream,
     target: &Target,
-) -> Result<(TcpStream, Vec<u8>, String, handshake::Head), (String, bool, String)> {
+    offers: &[Offer],
+) -> Result<Connected, (String, bool, String)> {
     let key = handshake::new_key();
-    let request = handshake::client_request(&target.host, &target.resource, &key, USER_AGENT);
+    let request = handshake::client_request(&target.host, &target.resource, &key, USER_AGENT, offers);
     let req_text = String::from_utf8_lossy(&request).into_owned();
     let fail = |m: String| (m, false, req_text.clone());
     stream
@@ -133,9 +143,9 @@ async fn client_handshake(
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some((head, used)) = handshake::parse_response(&buf).map_err(fail)? {
-            handshake::verify_response(&head, &key).map_err(fail)?;
+            let agreement = handshake::verify_response(&head, &key, offers).map_err(fail)?;
             let rest = buf[used..].to_vec();
-            return Ok((stream, rest, req_text, head));
+            return Ok((stream, rest, req_text, head, agreement));
         }
     }
 }
@@ -151,11 +161,13 @@ pub async fn run_client_case(
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
-    match client_connect(target, opts.open_timeout).await {
-        Ok((stream, rest, request, head)) => {
+    let offers = case.deflate.as_ref().map_or(&[][..], |d| &d.offers[..]);
+    match client_connect(target, opts.open_timeout, offers).await {
+        Ok((stream, rest, request, head, agreement)) => {
             let opened = Opened {
                 stream,
                 rest,
+                agreement,
                 http_request: request,
                 http_response: String::from_utf8_lossy(&head.raw).into_owned(),
                 started,
@@ -174,6 +186,8 @@ pub async fn run_client_case(
 /// A connection whose opening handshake is done.
 pub struct Opened {
     pub stream: TcpStream,
+    /// permessage-deflate, when it was agreed.
+    pub agreement: Option<Agreement>,
     /// Bytes that arrived after the handshake.
     pub rest: Vec<u8>,
     pub http_request: String,
@@ -196,7 +210,7 @@ pub async fn run_opened(
         opts.write_pause = None;
     }
     let case_start = Instant::now();
-    let mut session = Session::new(case, role, opts, case_start);
+    let mut session = Session::new(case, role, opts, case_start, opened.agreement);
     session.open(case_start);
     if !opened.rest.is_empty() {
         session.on_bytes(&opened.rest, Instant::now());

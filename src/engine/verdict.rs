@@ -40,7 +40,11 @@ pub fn judge(s: &Session) -> Verdict {
                 v.result = format!("The events match the {b} sequence.");
             }
         }
-        Check::Echo { .. } => {
+        Check::Compressed { .. } if s.agreement.is_none() => {
+            v.behavior = Behavior::Unimplemented;
+            v.result = "The peer did not agree to permessage-deflate.".into();
+        }
+        Check::Echo { .. } | Check::Compressed { .. } => {
             if s.echo.passed {
                 v.behavior = Behavior::Ok;
             }

@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use super::Server;
 use crate::engine::transport::{Opened, run_opened, utc_now};
 use crate::engine::{CaseOutcome, Role};
+use crate::wire::deflate::{self, Offer};
 use crate::wire::frame::{FrameHeader, opcode};
 use crate::wire::{close, handshake};
 
@@ -71,7 +72,20 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
             return;
         }
     };
-    let response = handshake::server_response(&key, crate::engine::transport::USER_AGENT);
+    // permessage-deflate, as the case's rule answers the client's offers.
+    let agreement = match (path.as_str(), case) {
+        ("/runCase", Some(index)) => server.config.cases[index - 1].deflate.as_ref().and_then(|spec| {
+            let offers: Vec<Offer> = head
+                .values("sec-websocket-extensions")
+                .flat_map(deflate::parse_header)
+                .filter(|(name, _)| name == deflate::NAME)
+                .filter_map(|(_, params)| deflate::parse_offer(&params).ok())
+                .collect();
+            spec.accept.choose(&offers)
+        }),
+        _ => None,
+    };
+    let response = handshake::server_response(&key, crate::engine::transport::USER_AGENT, agreement.as_ref());
     if stream.write_all(&response).await.is_err() {
         return;
     }
@@ -87,6 +101,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
             let opened = Opened {
                 stream,
                 rest,
+                agreement,
                 http_request: String::from_utf8_lossy(&head.raw).into_owned(),
                 http_response: String::from_utf8_lossy(&response).into_owned(),
                 started,

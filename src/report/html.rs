@@ -63,9 +63,14 @@ pub fn data(report: &Report) -> Value {
             json!({"id": id, "s": section_of(id).1, "desc": description, "r": results})
         })
         .collect();
+    let negotiation: Vec<Value> = super::model::negotiations(report)
+        .into_iter()
+        .map(|n| json!({"agent": n.agent, "offered": n.offered, "agreed": n.agreed, "cases": n.cases}))
+        .collect();
     json!({
         "agents": report.agents.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "cases": cases,
+        "negotiation": negotiation,
     })
 }
 
@@ -114,6 +119,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f5f5f5;padding:6px;fon
 </div>
 <main><div id="matrix"></div><div id="detail"><p>Click a verdict to see the case.</p></div></main>
 <div id="chart"></div>
+<div id="negotiation" style="padding:10px 20px"></div>
 <script>
 "use strict";
 const DATA = /*DATA*/null;
@@ -228,8 +234,15 @@ function chart() {
   el("chart").innerHTML = '<h2 style="font-size:16px">Section 9 durations (ms, longest ' + max + ')</h2><div>' + legend + '</div>' +
     '<svg width="' + (x + 30) + '" height="' + (hgt + 60) + '">' + bars + labels + '</svg>';
 }
+function negotiation() {
+  const n = DATA.negotiation || [];
+  if (!n.length) return;
+  el("negotiation").innerHTML = '<h2 style="font-size:16px">permessage-deflate negotiation</h2><table><thead><tr><th>Agent</th><th>Offered</th><th>Agreed</th><th>Cases</th></tr></thead><tbody>' +
+    n.map(r => '<tr><td>' + esc(r.agent) + '</td><td>' + esc(r.offered) + '</td><td>' + esc(r.agreed) + '</td><td>' + r.cases + '</td></tr>').join("") + '</tbody></table>';
+}
 summary();
 controls();
+negotiation();
 draw();
 chart();
 el("matrix").addEventListener("click", ev => {

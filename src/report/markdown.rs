@@ -44,6 +44,20 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    let neg = super::model::negotiations(report);
+    if !neg.is_empty() {
+        out.push_str("\n<details><summary>permessage-deflate negotiation</summary>\n\n| Agent | Offered | Agreed | Cases |\n|---|---|---|---|\n");
+        for n in neg {
+            out.push_str(&format!(
+                "| {} | `{}` | `{}` | {} |\n",
+                cell(&n.agent),
+                cell(&n.offered),
+                cell(&n.agreed),
+                n.cases
+            ));
+        }
+        out.push_str("\n</details>\n");
+    }
     for a in &report.agents {
         for (title, pick) in [
             (

@@ -295,3 +295,55 @@ pub fn section_rows(report: &Report) -> Vec<(String, Vec<Option<Counts>>)> {
         })
         .collect()
 }
+
+/// A header's value in a raw HTTP head ("" when absent).
+fn header_in(head: &str, name: &str) -> String {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line of the permessage-deflate negotiation table.
+pub struct Negotiation {
+    pub agent: String,
+    pub offered: String,
+    pub agreed: String,
+    pub cases: usize,
+}
+
+/// For each agent, which permessage-deflate offers were made and what was
+/// agreed, from the handshakes in the per-case files (ours and Autobahn's).
+pub fn negotiations(report: &Report) -> Vec<Negotiation> {
+    let mut out: Vec<Negotiation> = Vec::new();
+    for a in &report.agents {
+        for e in &a.cases {
+            let Detail::Loaded(d) = &e.detail else { continue };
+            let offered = header_in(d["httpRequest"].as_str().unwrap_or(""), "sec-websocket-extensions");
+            if offered.is_empty() {
+                continue;
+            }
+            let agreed = header_in(d["httpResponse"].as_str().unwrap_or(""), "sec-websocket-extensions");
+            let agreed = if agreed.is_empty() {
+                "(declined)".to_string()
+            } else {
+                agreed
+            };
+            match out
+                .iter_mut()
+                .find(|n| n.agent == a.name && n.offered == offered && n.agreed == agreed)
+            {
+                Some(n) => n.cases += 1,
+                None => out.push(Negotiation {
+                    agent: a.name.clone(),
+                    offered,
+                    agreed,
+                    cases: 1,
+                }),
+            }
+        }
+    }
+    out
+}

@@ -39,6 +39,22 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 pub fn render(report: &Report, colour: bool) -> String {
+    let mut out = render_counts(report, colour);
+    let neg = super::model::negotiations(report);
+    if !neg.is_empty() {
+        let mut b = Builder::default();
+        b.push_record(["Agent", "permessage-deflate offered", "agreed", "Cases"]);
+        for n in neg {
+            b.push_record([n.agent, cut(&n.offered, 60), cut(&n.agreed, 70), n.cases.to_string()]);
+        }
+        out.push_str("permessage-deflate negotiation:\n");
+        out.push_str(&b.build().with(Style::rounded()).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn render_counts(report: &Report, colour: bool) -> String {
     let mut out = String::new();
     if report.agents.len() == 1 {
         let a = &report.agents[0];

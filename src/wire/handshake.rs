@@ -2,6 +2,8 @@
 //! on the server's answer (§4.1), and the server's side (§4.2).
 
 use base64::Engine;
+
+use super::deflate::{self, Agreement, Offer};
 use sha1::{Digest, Sha1};
 
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -22,11 +24,17 @@ pub fn new_key() -> String {
 
 /// The client's upgrade request for `host` (as the Host header) and
 /// `resource` (path and query).
-pub fn client_request(host: &str, resource: &str, key: &str, user_agent: &str) -> Vec<u8> {
+pub fn client_request(host: &str, resource: &str, key: &str, user_agent: &str, offers: &[Offer]) -> Vec<u8> {
+    let extensions = if offers.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = offers.iter().map(Offer::header_value).collect();
+        format!("Sec-WebSocket-Extensions: {}\r\n", list.join(", "))
+    };
     format!(
         "GET {resource} HTTP/1.1\r\nUser-Agent: {user_agent}\r\nHost: {host}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\n\
-         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+         Sec-WebSocket-Key: {key}\r\n{extensions}Sec-WebSocket-Version: 13\r\n\r\n"
     )
     .into_bytes()
 }
@@ -119,8 +127,9 @@ fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6).
-pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
+/// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6);
+/// returns the permessage-deflate agreement when one of `offers` was taken.
+pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Option<Agreement>, String> {
     if head.status != 101 {
         return Err(format!("the server answered HTTP {} instead of 101", head.status));
     }
@@ -146,17 +155,48 @@ pub fn verify_response(head: &Head, key: &str) -> Result<(), String> {
         [_] => {}
         _ => return Err("Sec-WebSocket-Accept appears more than once".into()),
     }
-    if let Some(ext) = head.get("sec-websocket-extensions")
-        && !ext.trim().is_empty()
-    {
-        return Err(format!("the server chose extensions we did not offer: {ext}"));
+    let chosen: Vec<&str> = head
+        .values("sec-websocket-extensions")
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    let mut agreement = None;
+    if !chosen.is_empty() {
+        if offers.is_empty() {
+            return Err(format!(
+                "the server chose extensions we did not offer: {}",
+                chosen.join(", ")
+            ));
+        }
+        // What our offers allow together: any may accept a client window,
+        // a server window is bounded only if every offer bounds it.
+        let allowed = Offer {
+            accept_max_window_bits: offers.iter().any(|o| o.accept_max_window_bits),
+            request_max_window_bits: if offers.iter().any(|o| o.request_max_window_bits == 0) {
+                0
+            } else {
+                offers.iter().map(|o| o.request_max_window_bits).max().unwrap_or(0)
+            },
+            ..Offer::default()
+        };
+        for (name, params) in chosen.iter().flat_map(|v| deflate::parse_header(v)) {
+            if name != deflate::NAME {
+                return Err(format!("the server chose the extension {name}, which we did not offer"));
+            }
+            if agreement.is_some() {
+                return Err("the server chose permessage-deflate twice".into());
+            }
+            agreement = Some(
+                deflate::parse_response(&params, &allowed)
+                    .map_err(|e| format!("invalid permessage-deflate answer: {e}"))?,
+            );
+        }
     }
     if let Some(p) = head.get("sec-websocket-protocol")
         && !p.trim().is_empty()
     {
         return Err(format!("the server chose a subprotocol we did not offer: {p}"));
     }
-    Ok(())
+    Ok(agreement)
 }
 
 /// The server's checks on a client's upgrade request (RFC 6455 §4.2.1).
@@ -187,11 +227,14 @@ pub fn verify_request(head: &Head) -> Result<String, (u16, String)> {
     Ok(key.to_string())
 }
 
-/// The 101 answer to a valid request with `key`.
-pub fn server_response(key: &str, server: &str) -> Vec<u8> {
+/// The 101 answer to a valid request with `key`, agreeing to `deflate` if given.
+pub fn server_response(key: &str, server: &str, deflate: Option<&Agreement>) -> Vec<u8> {
+    let ext = deflate.map_or(String::new(), |a| {
+        format!("Sec-WebSocket-Extensions: {}\r\n", a.header_value())
+    });
     format!(
         "HTTP/1.1 101 Switching Protocols\r\nServer: {server}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+         Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n{ext}\r\n",
         accept_for(key)
     )
     .into_bytes()
@@ -239,15 +282,16 @@ mod tests {
     #[test]
     fn verifies_a_good_answer_and_rejects_bad_ones() {
         let key = new_key();
-        assert!(verify_response(&answer("", &key), &key).is_ok());
-        assert!(verify_response(&answer("", &key), &new_key()).is_err());
+        assert!(verify_response(&answer("", &key), &key, &[]).is_ok());
+        assert!(verify_response(&answer("", &key), &new_key(), &[]).is_err());
         let ext = answer("Sec-WebSocket-Extensions: permessage-deflate\r\n", &key);
-        assert!(verify_response(&ext, &key).is_err());
+        assert!(verify_response(&ext, &key, &[]).is_err());
+        assert!(verify_response(&ext, &key, &[Offer::default()]).unwrap().is_some());
         let ok200 = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
             .unwrap()
             .unwrap()
             .0;
-        assert!(verify_response(&ok200, &key).unwrap_err().contains("200"));
+        assert!(verify_response(&ok200, &key, &[]).unwrap_err().contains("200"));
     }
 
     #[test]
@@ -262,9 +306,9 @@ mod tests {
         assert_eq!(verify_request(&head).unwrap(), key);
         let bad = parse_request(req.replace("13", "8").as_bytes()).unwrap().unwrap().0;
         assert_eq!(verify_request(&bad).unwrap_err().0, 426);
-        let answer = server_response(&key, "t");
+        let answer = server_response(&key, "t", None);
         let (resp, _) = parse_response(&answer).unwrap().unwrap();
-        assert!(verify_response(&resp, &key).is_ok());
+        assert!(verify_response(&resp, &key, &[]).is_ok());
     }
 
     #[test]

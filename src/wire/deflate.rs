@@ -1,0 +1,377 @@
+//! permessage-deflate (RFC 7692): the offers a client makes, the server's
+//! answer parsed strictly (§5, §7: unknown or repeated parameters and bad
+//! values are refused), and the codec: raw deflate with a sync flush whose
+//! empty-block tail (00 00 ff ff) is removed on send and restored on
+//! receive, with or without context takeover. Inflating is bounded: a small
+//! message that inflates past the limit is refused, not buffered.
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+pub const NAME: &str = "permessage-deflate";
+
+/// What a client offers (Autobahn's PerMessageDeflateOffer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The client accepts `client_no_context_takeover` from the server.
+    pub accept_no_context_takeover: bool,
+    /// The client accepts `client_max_window_bits` (it says so by the bare parameter).
+    pub accept_max_window_bits: bool,
+    /// The client asks the server not to keep its context.
+    pub request_no_context_takeover: bool,
+    /// The client asks the server for this window (0: no request).
+    pub request_max_window_bits: u8,
+}
+
+impl Default for Offer {
+    fn default() -> Self {
+        Offer {
+            accept_no_context_takeover: true,
+            accept_max_window_bits: true,
+            request_no_context_takeover: false,
+            request_max_window_bits: 0,
+        }
+    }
+}
+
+impl Offer {
+    pub fn header_value(&self) -> String {
+        let mut s = NAME.to_string();
+        if self.accept_no_context_takeover {
+            s.push_str("; client_no_context_takeover");
+        }
+        if self.accept_max_window_bits {
+            s.push_str("; client_max_window_bits");
+        }
+        if self.request_no_context_takeover {
+            s.push_str("; server_no_context_takeover");
+        }
+        if self.request_max_window_bits != 0 {
+            s.push_str(&format!("; server_max_window_bits={}", self.request_max_window_bits));
+        }
+        s
+    }
+}
+
+/// The negotiated parameters (0 window bits: the default, 15).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Agreement {
+    pub server_no_context_takeover: bool,
+    pub client_no_context_takeover: bool,
+    pub server_max_window_bits: u8,
+    pub client_max_window_bits: u8,
+}
+
+impl Agreement {
+    /// The server's answer header for this agreement.
+    pub fn header_value(&self) -> String {
+        let mut s = NAME.to_string();
+        if self.server_no_context_takeover {
+            s.push_str("; server_no_context_takeover");
+        }
+        if self.server_max_window_bits != 0 {
+            s.push_str(&format!("; server_max_window_bits={}", self.server_max_window_bits));
+        }
+        if self.client_no_context_takeover {
+            s.push_str("; client_no_context_takeover");
+        }
+        if self.client_max_window_bits != 0 {
+            s.push_str(&format!("; client_max_window_bits={}", self.client_max_window_bits));
+        }
+        s
+    }
+}
+
+/// One extension of a `Sec-WebSocket-Extensions` header: name, parameters.
+pub type Extension = (String, Vec<(String, Option<String>)>);
+
+/// Splits a `Sec-WebSocket-Extensions` value into extensions and parameters.
+pub fn parse_header(value: &str) -> Vec<Extension> {
+    value
+        .split(',')
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| {
+            let mut parts = e.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("").to_string();
+            let params = parts
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (k.trim().to_string(), Some(v.trim().trim_matches('"').to_string())),
+                    None => (p.to_string(), None),
+                })
+                .collect();
+            (name, params)
+        })
+        .collect()
+}
+
+fn bits(name: &str, v: &Option<String>) -> Result<u8, String> {
+    let v = v.as_deref().ok_or_else(|| format!("{name} needs a value"))?;
+    match v.parse::<u8>() {
+        Ok(b @ 8..=15) => Ok(b),
+        _ => Err(format!("{name}={v} is not a window size from 8 to 15")),
+    }
+}
+
+fn once(seen: &mut Vec<String>, name: &str) -> Result<(), String> {
+    if seen.iter().any(|s| s == name) {
+        return Err(format!("{name} is given twice"));
+    }
+    seen.push(name.to_string());
+    Ok(())
+}
+
+/// The server's answer to our offers, checked as RFC 7692 §7.1 requires.
+pub fn parse_response(params: &[(String, Option<String>)], offer: &Offer) -> Result<Agreement, String> {
+    let mut a = Agreement::default();
+    let mut seen = Vec::new();
+    for (k, v) in params {
+        once(&mut seen, k)?;
+        match k.as_str() {
+            "server_no_context_takeover" | "client_no_context_takeover" if v.is_some() => {
+                return Err(format!("{k} takes no value"));
+            }
+            "server_no_context_takeover" => a.server_no_context_takeover = true,
+            "client_no_context_takeover" => a.client_no_context_takeover = true,
+            "server_max_window_bits" => a.server_max_window_bits = bits(k, v)?,
+            "client_max_window_bits" => {
+                if !offer.accept_max_window_bits {
+                    return Err("client_max_window_bits was not offered".into());
+                }
+                a.client_max_window_bits = bits(k, v)?;
+            }
+            other => return Err(format!("unknown permessage-deflate parameter {other}")),
+        }
+    }
+    if offer.request_max_window_bits != 0
+        && (a.server_max_window_bits == 0 || a.server_max_window_bits > offer.request_max_window_bits)
+    {
+        return Err(format!(
+            "server_max_window_bits={} was requested, the answer does not honour it",
+            offer.request_max_window_bits
+        ));
+    }
+    Ok(a)
+}
+
+/// A client's offer, as a server parses it.
+pub fn parse_offer(params: &[(String, Option<String>)]) -> Result<Offer, String> {
+    let mut o = Offer {
+        accept_max_window_bits: false,
+        ..Offer::default()
+    };
+    let mut seen = Vec::new();
+    for (k, v) in params {
+        once(&mut seen, k)?;
+        match k.as_str() {
+            "client_max_window_bits" => {
+                if v.is_some() {
+                    bits(k, v)?;
+                }
+                o.accept_max_window_bits = true;
+            }
+            "client_no_context_takeover" => o.accept_no_context_takeover = true,
+            "server_max_window_bits" => o.request_max_window_bits = bits(k, v)?,
+            "server_no_context_takeover" => o.request_no_context_takeover = true,
+            other => return Err(format!("unknown permessage-deflate parameter {other}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Compression state for one connection, for our side of it.
+pub struct Codec {
+    compress: Option<Compress>,
+    decompress: Option<Decompress>,
+    send_bits: u8,
+    recv_bits: u8,
+    send_reset: bool,
+    recv_reset: bool,
+}
+
+fn window(b: u8) -> u8 {
+    if b == 0 { 15 } else { b }
+}
+
+impl Codec {
+    pub fn new(a: &Agreement, we_are_server: bool) -> Codec {
+        let (send, recv, send_reset, recv_reset) = if we_are_server {
+            (
+                a.server_max_window_bits,
+                a.client_max_window_bits,
+                a.server_no_context_takeover,
+                a.client_no_context_takeover,
+            )
+        } else {
+            (
+                a.client_max_window_bits,
+                a.server_max_window_bits,
+                a.client_no_context_takeover,
+                a.server_no_context_takeover,
+            )
+        };
+        Codec {
+            compress: None,
+            decompress: None,
+            // zlib cannot deflate with an 8-bit window; 9 is what it uses then.
+            send_bits: window(send).max(9),
+            recv_bits: window(recv),
+            send_reset,
+            recv_reset,
+        }
+    }
+
+    /// A whole message, compressed, without the trailing 00 00 ff ff.
+    pub fn compress(&mut self, data: &[u8]) -> Vec<u8> {
+        if self.compress.is_none() || self.send_reset {
+            // Any valid deflate stream tests the peer's inflater; the fastest
+            // level keeps our side of the 12.x/13.x cases cheap.
+            self.compress = Some(Compress::new_with_window_bits(
+                Compression::fast(),
+                false,
+                self.send_bits,
+            ));
+        }
+        let c = self.compress.as_mut().expect("set above");
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        let start_in = c.total_in();
+        loop {
+            let consumed = (c.total_in() - start_in) as usize;
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(1024));
+            }
+            let before = c.total_out();
+            let _ = c.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync);
+            let done_in = (c.total_in() - start_in) as usize == data.len();
+            if done_in && c.total_out() == before && out.len() < out.capacity() {
+                break;
+            }
+            if done_in && out.ends_with(&[0, 0, 0xff, 0xff]) && out.len() < out.capacity() {
+                break;
+            }
+        }
+        if out.ends_with(&[0, 0, 0xff, 0xff]) {
+            out.truncate(out.len() - 4);
+        }
+        out
+    }
+
+    /// Starts a compressed message.
+    pub fn start_message(&mut self) {
+        if self.decompress.is_none() || self.recv_reset {
+            self.decompress = Some(Decompress::new_with_window_bits(false, self.recv_bits));
+        }
+    }
+
+    /// Inflates `data` into `out`, refusing to grow `out` past `limit`.
+    pub fn inflate(&mut self, data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+        let d = self.decompress.as_mut().ok_or("no compressed message started")?;
+        let start_in = d.total_in();
+        loop {
+            let consumed = (d.total_in() - start_in) as usize;
+            if out.len() >= limit {
+                return Err(format!("the message inflates past the limit of {limit} octets"));
+            }
+            let room = (limit - out.len()).min(64 * 1024);
+            out.reserve(room);
+            let before_out = d.total_out();
+            let status = d
+                .decompress_vec(&data[consumed..], out, FlushDecompress::Sync)
+                .map_err(|e| format!("the compressed data is corrupt ({e})"))?;
+            let progressed = d.total_out() != before_out || (d.total_in() - start_in) as usize != consumed;
+            let all_in = (d.total_in() - start_in) as usize == data.len();
+            if status == Status::StreamEnd {
+                return Err("the compressed data ends the deflate stream (BFINAL), which permessage-deflate does not allow here".into());
+            }
+            if all_in && out.len() < out.capacity() {
+                return Ok(());
+            }
+            if !progressed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends a compressed message: restores the removed tail.
+    pub fn end_message(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+        self.inflate(&[0, 0, 0xff, 0xff], out, limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_with_and_without_context_takeover() {
+        for (a, server) in [
+            (Agreement::default(), false),
+            (
+                Agreement {
+                    client_no_context_takeover: true,
+                    server_no_context_takeover: true,
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                Agreement {
+                    client_max_window_bits: 9,
+                    server_max_window_bits: 9,
+                    ..Default::default()
+                },
+                false,
+            ),
+        ] {
+            let mut tx = Codec::new(&a, server);
+            let mut rx = Codec::new(&a, !server);
+            for i in 0..5 {
+                let msg: Vec<u8> = format!("message {i} ").repeat(500).into_bytes();
+                let packed = tx.compress(&msg);
+                assert!(packed.len() < msg.len() / 4);
+                let mut out = Vec::new();
+                rx.start_message();
+                rx.inflate(&packed, &mut out, 1 << 20).unwrap();
+                rx.end_message(&mut out, 1 << 20).unwrap();
+                assert_eq!(out, msg);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bomb_is_refused_at_the_limit() {
+        let mut tx = Codec::new(&Agreement::default(), false);
+        let packed = tx.compress(&vec![0u8; 4 << 20]);
+        assert!(packed.len() * 50 < 4 << 20, "{}", packed.len());
+        let mut rx = Codec::new(&Agreement::default(), true);
+        rx.start_message();
+        let mut out = Vec::new();
+        let err = rx.inflate(&packed, &mut out, 1 << 20).unwrap_err();
+        assert!(err.contains("limit"), "{err}");
+        assert!(out.len() <= 1 << 20);
+    }
+
+    #[test]
+    fn answers_are_parsed_strictly() {
+        let offer = Offer::default();
+        let p = |s: &str| parse_header(s).remove(0).1;
+        let a = parse_response(
+            &p("permessage-deflate; server_no_context_takeover; client_max_window_bits=10"),
+            &offer,
+        )
+        .unwrap();
+        assert!(a.server_no_context_takeover && a.client_max_window_bits == 10);
+        for bad in [
+            "permessage-deflate; foo",
+            "permessage-deflate; server_max_window_bits=16",
+            "permessage-deflate; server_max_window_bits",
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "permessage-deflate; server_no_context_takeover=1",
+        ] {
+            assert!(parse_response(&p(bad), &offer).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Offer::default().header_value(),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits"
+        );
+    }
+}
