@@ -60,7 +60,11 @@ pub async fn run(base: &str, agent: &str) -> Result<u8, String> {
         .await
         .map_err(|_| format!("{url}: no answer within 60 s"))?
         .map_err(|e| format!("{url}: {e}"))?;
-    while let Some(Ok(_)) = ws.next().await {}
+    // The server closes once its reports are written; never wait for ever.
+    let _ = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
     println!("{agent}: ran {count} cases");
     Ok(0)
 }
