@@ -210,14 +210,29 @@ pub fn select_cases(
     Ok(cases)
 }
 
-/// Session options from the shared command-line values.
-pub fn session_options(max_message_size: u64, open_timeout: f64) -> Result<crate::engine::SessionOptions, BadInput> {
-    if !(open_timeout > 0.0 && open_timeout < 3600.0) {
-        return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
+/// Limits shared by the test commands.
+#[derive(clap::Args, Clone)]
+pub struct SessionArgs {
+    /// Largest message accepted from the peer, in bytes; a larger one fails
+    /// the connection with 1009.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub max_message_size: u64,
+    /// Seconds the opening handshake may take.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub open_timeout: f64,
+}
+
+impl SessionArgs {
+    /// Session options from these values.
+    pub fn options(&self) -> Result<crate::engine::SessionOptions, BadInput> {
+        let open_timeout = self.open_timeout;
+        if !(open_timeout > 0.0 && open_timeout < 3600.0) {
+            return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
+        }
+        Ok(crate::engine::SessionOptions {
+            max_message: self.max_message_size,
+            open_timeout: std::time::Duration::from_secs_f64(open_timeout),
+            ..crate::engine::SessionOptions::default()
+        })
     }
-    Ok(crate::engine::SessionOptions {
-        max_message: max_message_size,
-        open_timeout: std::time::Duration::from_secs_f64(open_timeout),
-        ..crate::engine::SessionOptions::default()
-    })
 }

@@ -27,14 +27,10 @@ pub struct Args {
     /// code 1 if a case failed: one step in CI.
     #[arg(long)]
     once: bool,
-    /// Largest message accepted from a client, in bytes.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
-    max_message_size: u64,
+    #[command(flatten)]
+    session: super::SessionArgs,
     #[command(flatten)]
     output: super::report::OutputArgs,
-    /// Seconds a client may take to send its upgrade request.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    open_timeout: f64,
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
@@ -59,7 +55,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Clients)?;
-    let opts = super::session_options(args.max_message_size, args.open_timeout)?;
+    let opts = args.session.options()?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -30,15 +30,10 @@ pub struct Args {
     /// An Autobahn fuzzingclient.json to take servers and cases from.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
-    /// Largest message accepted from the peer, in bytes; a larger one fails
-    /// the connection with 1009.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
-    max_message_size: u64,
+    #[command(flatten)]
+    session: super::SessionArgs,
     #[command(flatten)]
     output: super::report::OutputArgs,
-    /// Seconds the opening handshake may take.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    open_timeout: f64,
 }
 
 struct Server {
@@ -79,7 +74,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         });
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
-    let opts = super::session_options(args.max_message_size, args.open_timeout)?;
+    let opts = args.session.options()?;
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")
             .await

@@ -233,7 +233,6 @@ pub async fn run_opened(
         expected_close: case.close.clone(),
         received: std::mem::take(&mut session.received),
         closing: session.closing.clone(),
-        was_open: true,
         was_open_handshake_timeout: false,
         is_server: role == Role::Server,
         report_time: case.timed,

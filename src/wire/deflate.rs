@@ -235,17 +235,20 @@ impl Codec {
         let mut out = Vec::with_capacity(data.len() / 2 + 64);
         let start_in = c.total_in();
         loop {
-            let consumed = (c.total_in() - start_in) as usize;
             if out.capacity() - out.len() < 64 {
                 out.reserve(out.capacity().max(1024));
             }
-            let before = c.total_out();
-            let _ = c.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync);
-            let done_in = (c.total_in() - start_in) as usize == data.len();
-            if done_in && c.total_out() == before && out.len() < out.capacity() {
+            let consumed = (c.total_in() - start_in) as usize;
+            let before = (c.total_in(), c.total_out());
+            if c.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync)
+                .is_err()
+            {
                 break;
             }
-            if done_in && out.ends_with(&[0, 0, 0xff, 0xff]) && out.len() < out.capacity() {
+            // Flushed once all input is taken and room is left over; a call
+            // that moved nothing ends the loop too.
+            let all_in = (c.total_in() - start_in) as usize == data.len();
+            if (all_in && out.len() < out.capacity()) || before == (c.total_in(), c.total_out()) {
                 break;
             }
         }
