@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, then runs them: the README's test
+# command on a fresh machine, and what .ci/run calls.
+#   scripts/test.sh [ARGS for cargo test...]
+# Debian packages (apt-get, as root), the Python peers (pip), the third-party
+# servers of the zoo (built from Debian's packages) and the Docker images
+# (built locally: no registry is needed). Each step does nothing when what it
+# installs is already there, so a second run goes straight to the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+# Debian packages, pinned where they are peers whose verdicts are recorded.
+APT_PACKAGES=(
+  "node-ws=8.11.0+~cs13.7.3-1"   # Node's ws: a server and client under test
+  "chromium"                      # headless: checks the HTML report renders
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  name=${p%%=*}
+  have=$(dpkg-query -W -f '${Status} ${Version}' "$name" 2>/dev/null || true)
+  if [ "$p" = "$name" ]; then want="install ok installed "; else want="install ok installed ${p#*=}"; fi
+  case "$have" in "$want"*) ;; *) missing+=("$p") ;; esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt-get install ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== pip install -r tests/peers/requirements.txt"
+python3 -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
+
+echo "== cargo test --release $*"
+cargo test --release "$@"
