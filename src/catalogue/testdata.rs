@@ -1,9 +1,13 @@
 //! Payloads for the compression cases (12.x, 13.x): five kinds of content
 //! with the sizes of Autobahn's test files, generated here, deterministically,
 //! rather than copied: JSON and HTML text, a grey-scale bitmap, German prose
-//! and a PDF-like mix of text and incompressible streams.
+//! and a PDF-like mix of text and incompressible streams. A user who has
+//! Autobahn's own five files (its package's `testdata/` folder) can have
+//! exactly those bytes sent instead (`Corpus::autobahn`): some peers have
+//! compression bugs that only some content shows.
 
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TestData {
@@ -39,6 +43,18 @@ impl TestData {
         }
     }
 
+    /// The name of Autobahn's file for this kind of content.
+    pub fn autobahn_file(self) -> &'static str {
+        match self {
+            TestData::Json => "data1.json",
+            TestData::Bitmap => "lena512.bmp",
+            TestData::Prose => "pg2229.txt",
+            TestData::Html => "data1.html",
+            TestData::Pdf => "10.1.1.105.5439.pdf",
+        }
+    }
+
+    /// The generated content.
     pub fn bytes(self) -> &'static [u8] {
         static CELLS: [OnceLock<Vec<u8>>; 5] = [const { OnceLock::new() }; 5];
         let i = Self::ALL.iter().position(|d| *d == self).unwrap_or(0);
@@ -49,6 +65,88 @@ impl TestData {
             TestData::Html => html(263_647),
             TestData::Pdf => pdf(1_042_328),
         })
+    }
+}
+
+/// The content the compression cases send: the generated data, or
+/// Autobahn's five files.
+#[derive(Clone, Debug, Default)]
+pub struct Corpus {
+    /// Autobahn's files in `TestData::ALL` order, each with the byte offset
+    /// of every code point for the text ones (Autobahn cuts text messages
+    /// by code points, binary ones by bytes). None: the generated data.
+    files: Option<Arc<Vec<(Vec<u8>, Vec<usize>)>>>,
+    /// Where the files came from.
+    dir: Option<String>,
+}
+
+impl Corpus {
+    /// Reads Autobahn's five test files from `dir` (e.g. `autobahntestsuite/testdata`
+    /// of the unpacked PyPI package). Text files must be UTF-8.
+    pub fn autobahn(dir: &Path) -> Result<Corpus, String> {
+        let mut files = Vec::new();
+        for data in TestData::ALL {
+            let path = dir.join(data.autobahn_file());
+            let bytes = std::fs::read(&path).map_err(|e| {
+                format!(
+                    "--testdata {}: cannot read {} ({e}); the folder should hold Autobahn's five test files",
+                    dir.display(),
+                    data.autobahn_file()
+                )
+            })?;
+            if bytes.is_empty() {
+                return Err(format!("--testdata: {} is empty", path.display()));
+            }
+            let offsets = if data.binary() {
+                Vec::new()
+            } else {
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|e| format!("--testdata: {} is not UTF-8 text ({e})", path.display()))?;
+                text.char_indices().map(|(i, _)| i).collect()
+            };
+            files.push((bytes, offsets));
+        }
+        Ok(Corpus {
+            files: Some(Arc::new(files)),
+            dir: Some(dir.display().to_string()),
+        })
+    }
+
+    /// Which data is sent, for reports.
+    pub fn describe(&self) -> String {
+        match &self.dir {
+            Some(d) => format!("Autobahn's test files from {d}"),
+            None => "generated test data (wsspec's own; --testdata DIR sends Autobahn's files)".into(),
+        }
+    }
+
+    /// The next message of `len` units of `data` from `*at`, wrapping around,
+    /// and advances `*at`, as Autobahn's 12.x/13.x cases do. The unit is a
+    /// code point for Autobahn's text files, a byte otherwise.
+    pub fn next_message(&self, data: TestData, len: usize, at: &mut usize) -> Vec<u8> {
+        let i = TestData::ALL.iter().position(|d| *d == data).unwrap_or(0);
+        let (bytes, offsets): (&[u8], &[usize]) = match &self.files {
+            Some(f) => (&f[i].0, &f[i].1),
+            None => (data.bytes(), &[]),
+        };
+        // Units: code points when their offsets are known, else bytes.
+        let units = if offsets.is_empty() { bytes.len() } else { offsets.len() };
+        let byte_at = |u: usize| match offsets.get(u) {
+            Some(&b) => b,
+            None if offsets.is_empty() => u,
+            None => bytes.len(),
+        };
+        let mut msg = Vec::new();
+        let mut from = *at % units;
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(units - from);
+            msg.extend_from_slice(&bytes[byte_at(from)..byte_at(from + n)]);
+            left -= n;
+            from = (from + n) % units;
+        }
+        *at = from;
+        msg
     }
 }
 
@@ -207,5 +305,35 @@ mod tests {
         }
         assert_eq!(TestData::Pdf.bytes().len(), 1_042_328);
         assert_eq!(TestData::Json.bytes(), TestData::Json.bytes());
+    }
+
+    #[test]
+    fn text_is_cut_by_code_points_and_wraps() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in TestData::ALL {
+            let content: &[u8] = if d == TestData::Html {
+                "aé€b".as_bytes()
+            } else {
+                b"0123456789"
+            };
+            std::fs::write(dir.path().join(d.autobahn_file()), content).unwrap();
+        }
+        let c = Corpus::autobahn(dir.path()).unwrap();
+        let mut at = 0;
+        // Four code points: a, é, €, b (1 + 2 + 3 + 1 bytes), then around.
+        assert_eq!(c.next_message(TestData::Html, 3, &mut at), "aé€".as_bytes());
+        assert_eq!(c.next_message(TestData::Html, 3, &mut at), "baé".as_bytes());
+        assert_eq!(at, 2);
+        let mut at = 0;
+        assert_eq!(c.next_message(TestData::Bitmap, 4, &mut at), b"0123");
+        assert_eq!(c.next_message(TestData::Bitmap, 8, &mut at), b"45678901");
+        let generated = Corpus::default();
+        let mut at = 0;
+        assert_eq!(
+            generated.next_message(TestData::Json, 16, &mut at),
+            &TestData::Json.bytes()[..16]
+        );
+        std::fs::remove_file(dir.path().join("pg2229.txt")).unwrap();
+        assert!(Corpus::autobahn(dir.path()).unwrap_err().contains("pg2229.txt"));
     }
 }

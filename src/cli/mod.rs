@@ -220,16 +220,29 @@ pub struct SessionArgs {
     /// Seconds the opening handshake may take.
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub open_timeout: f64,
+    /// Folder holding Autobahn's five compression test files (its package's
+    /// `autobahntestsuite/testdata`): sections 12–13 then send exactly
+    /// Autobahn's bytes. Default: wsspec's generated data.
+    #[arg(long, value_name = "DIR")]
+    pub testdata: Option<std::path::PathBuf>,
 }
 
 impl SessionArgs {
     /// Session options from these values.
-    pub fn options(&self) -> Result<crate::engine::SessionOptions, BadInput> {
+    /// `spec_testdata`: the spec file's `testdata` folder, used when
+    /// `--testdata` is not given.
+    pub fn options(&self, spec_testdata: Option<&str>) -> Result<crate::engine::SessionOptions, BadInput> {
         let open_timeout = self.open_timeout;
         if !(open_timeout > 0.0 && open_timeout < 3600.0) {
             return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
         }
+        let dir = self.testdata.clone().or_else(|| spec_testdata.map(Into::into));
+        let testdata = match dir {
+            Some(d) => crate::catalogue::testdata::Corpus::autobahn(&d)?,
+            None => Default::default(),
+        };
         Ok(crate::engine::SessionOptions {
+            testdata,
             max_message: self.max_message_size,
             open_timeout: std::time::Duration::from_secs_f64(open_timeout),
             ..crate::engine::SessionOptions::default()

@@ -25,6 +25,9 @@ pub struct SpecCases {
     pub exclude_cases: Vec<String>,
     #[serde(rename = "exclude-agent-cases", default)]
     pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
+    /// wsspec's own: the folder of Autobahn's compression test files
+    /// (as `--testdata`).
+    pub testdata: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -39,8 +39,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let mut outdir = args.out.clone();
     let mut listen = args.listen.clone();
     let mut agent_rules = BTreeMap::new();
+    let mut spec_testdata = None;
     if let Some(path) = &args.spec {
         let spec = read_server_spec(path)?;
+        spec_testdata = spec.select.testdata.clone();
         if include.is_empty() {
             include = spec.select.cases;
         }
@@ -55,7 +57,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Clients)?;
-    let opts = args.session.options()?;
+    let opts = args.session.options(spec_testdata.as_deref())?;
     let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));
     let listener = tokio::net::TcpListener::bind(&listen)

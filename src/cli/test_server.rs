@@ -47,11 +47,13 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();
     let mut servers = Vec::new();
+    let mut spec_testdata = None;
     if let Some(path) = &args.spec {
         if args.url.is_some() {
             return Err("give either a URL or --spec, not both".into());
         }
         let spec = read_client_spec(path)?;
+        spec_testdata = spec.select.testdata.clone();
         for s in &spec.servers {
             let target = Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
             servers.push(Server {
@@ -74,7 +76,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         });
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
-    let opts = args.session.options()?;
+    let opts = args.session.options(spec_testdata.as_deref())?;
+    if cases.iter().any(|c| c.deflate.is_some()) {
+        eprintln!("sections 12-13 send {}", opts.testdata.describe());
+    }
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")
             .await

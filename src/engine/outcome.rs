@@ -27,6 +27,11 @@ pub struct CaseOutcome {
     pub http_request: String,
     pub http_response: String,
     pub wirelog: Option<WireLog>,
+    /// RFC requirements the peer broke that Autobahn does not judge (an
+    /// answer that ignores a permessage-deflate parameter): notes, not verdicts.
+    pub findings: Vec<String>,
+    /// For a compression case, which content it sent.
+    pub testdata: Option<String>,
 }
 
 impl CaseOutcome {
@@ -51,6 +56,8 @@ impl CaseOutcome {
             http_request: String::new(),
             http_response: String::new(),
             wirelog: None,
+            findings: Vec::new(),
+            testdata: None,
         }
     }
 

@@ -149,16 +149,7 @@ impl Session<'_> {
         else {
             return;
         };
-        let bytes = data.bytes();
-        let from = self.echo.data_ptr;
-        let mut msg = Vec::with_capacity(len);
-        let mut at = from;
-        while msg.len() < len {
-            let n = (len - msg.len()).min(bytes.len() - at);
-            msg.extend_from_slice(&bytes[at..at + n]);
-            at = (at + n) % bytes.len();
-        }
-        self.echo.data_ptr = (from + len) % bytes.len();
+        let msg = self.opts.testdata.next_message(data, len, &mut self.echo.data_ptr);
         self.send_message(&msg, data.binary(), Some(fragment));
         self.echo.awaited = msg;
     }

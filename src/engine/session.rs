@@ -63,6 +63,8 @@ pub struct SessionOptions {
     pub write_pause: Option<Duration>,
     /// How long the opening handshake may take.
     pub open_timeout: Duration,
+    /// What the compression cases send.
+    pub testdata: crate::catalogue::testdata::Corpus,
 }
 
 impl Default for SessionOptions {
@@ -73,6 +75,7 @@ impl Default for SessionOptions {
             max_message: 64 * 1024 * 1024,
             write_pause: Some(Duration::from_millis(1)),
             open_timeout: Duration::from_secs(5),
+            testdata: Default::default(),
         }
     }
 }

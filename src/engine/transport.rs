@@ -88,11 +88,9 @@ pub fn case_bound(case: &Case) -> Duration {
     waits + timer + Duration::from_secs(4)
 }
 
-/// Connects and performs the client's opening handshake. On success returns
-/// the stream, the bytes that followed the answer, the request and answer.
 /// What a client handshake gives: the stream, the bytes after the answer,
-/// the request sent, the answer and the permessage-deflate agreement.
-pub type Connected = (TcpStream, Vec<u8>, String, handshake::Head, Option<Agreement>);
+/// the request sent, the answer head and what the answer agreed to.
+pub type Connected = (TcpStream, Vec<u8>, String, handshake::Head, handshake::Answer);
 
 pub async fn client_connect(
     target: &Target,
@@ -143,9 +141,9 @@ async fn client_handshake(
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some((head, used)) = handshake::parse_response(&buf).map_err(fail)? {
-            let agreement = handshake::verify_response(&head, &key, offers).map_err(fail)?;
+            let answer = handshake::verify_response(&head, &key, offers).map_err(fail)?;
             let rest = buf[used..].to_vec();
-            return Ok((stream, rest, req_text, head, agreement));
+            return Ok((stream, rest, req_text, head, answer));
         }
     }
 }
@@ -163,11 +161,12 @@ pub async fn run_client_case(
     let start = Instant::now();
     let offers = case.deflate.as_ref().map_or(&[][..], |d| &d.offers[..]);
     match client_connect(target, opts.open_timeout, offers).await {
-        Ok((stream, rest, request, head, agreement)) => {
+        Ok((stream, rest, request, head, answer)) => {
             let opened = Opened {
                 stream,
                 rest,
-                agreement,
+                agreement: answer.agreement,
+                findings: answer.findings,
                 http_request: request,
                 http_response: String::from_utf8_lossy(&head.raw).into_owned(),
                 started,
@@ -188,6 +187,9 @@ pub struct Opened {
     pub stream: TcpStream,
     /// permessage-deflate, when it was agreed.
     pub agreement: Option<Agreement>,
+    /// What the opening handshake did that an RFC forbids and Autobahn
+    /// accepts: reported, not judged.
+    pub findings: Vec<String>,
     /// Bytes that arrived after the handshake.
     pub rest: Vec<u8>,
     pub http_request: String,
@@ -239,6 +241,9 @@ pub async fn run_opened(
         http_request: opened.http_request,
         http_response: opened.http_response,
         wirelog: Some(session.log),
+        findings: opened.findings,
+        testdata: matches!(case.check, crate::catalogue::Check::Compressed { .. })
+            .then(|| session.opts.testdata.describe()),
     }
 }
 

@@ -102,6 +102,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
                 stream,
                 rest,
                 agreement,
+                findings: Vec::new(),
                 http_request: String::from_utf8_lossy(&head.raw).into_owned(),
                 http_response: String::from_utf8_lossy(&response).into_owned(),
                 started,

@@ -104,6 +104,12 @@ pub fn case_json(o: &CaseOutcome) -> Value {
     if let Some(f) = &c.failure {
         v["failureReason"] = json!(f);
     }
+    if let Some(t) = &o.testdata {
+        v["testdata"] = json!(t);
+    }
+    if !o.findings.is_empty() {
+        v["findings"] = json!(o.findings);
+    }
     match &o.wirelog {
         Some(w) => {
             v["rxOctetStats"] = counts(&w.rx_octets);

@@ -347,3 +347,32 @@ pub fn negotiations(report: &Report) -> Vec<Negotiation> {
     }
     out
 }
+
+/// One finding (an RFC requirement broken that Autobahn does not judge) and
+/// the cases of an agent where it was made.
+pub struct Finding {
+    pub agent: String,
+    pub finding: String,
+    pub cases: Vec<String>,
+}
+
+/// The findings recorded in the per-case files, grouped by agent and text.
+pub fn findings(report: &Report) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for a in &report.agents {
+        for e in &a.cases {
+            let Detail::Loaded(d) = &e.detail else { continue };
+            for f in d["findings"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                match out.iter_mut().find(|x| x.agent == a.name && x.finding == f) {
+                    Some(x) => x.cases.push(e.id.clone()),
+                    None => out.push(Finding {
+                        agent: a.name.clone(),
+                        finding: f.to_string(),
+                        cases: vec![e.id.clone()],
+                    }),
+                }
+            }
+        }
+    }
+    out
+}

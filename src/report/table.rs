@@ -51,6 +51,18 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push_str(&b.build().with(Style::rounded()).to_string());
         out.push('\n');
     }
+    let findings = super::model::findings(report);
+    if !findings.is_empty() {
+        out.push_str("Findings: RFC requirements broken that Autobahn does not judge (verdicts unchanged):\n");
+        for f in findings {
+            let cases = match f.cases.as_slice() {
+                [one] => one.clone(),
+                [first, .., last] => format!("{} cases, {first} … {last}", f.cases.len()),
+                [] => String::new(),
+            };
+            out.push_str(&format!("  {} ({cases}): {}\n", f.agent, f.finding));
+        }
+    }
     out
 }
 

@@ -1,6 +1,7 @@
 //! permessage-deflate (RFC 7692): the offers a client makes, the server's
-//! answer parsed strictly (§5, §7: unknown or repeated parameters and bad
-//! values are refused), and the codec: raw deflate with a sync flush whose
+//! answer read as Autobahn's client reads it (unknown or repeated parameters
+//! and bad values are refused; an answer that ignores the offer is accepted
+//! and its RFC 7692 §7 faults are returned as findings), and the codec: raw deflate with a sync flush whose
 //! empty-block tail (00 00 ff ff) is removed on send and restored on
 //! receive, with or without context takeover. Inflating is bounded: a small
 //! message that inflates past the limit is refused, not buffered.
@@ -84,19 +85,26 @@ impl Agreement {
 /// One extension of a `Sec-WebSocket-Extensions` header: name, parameters.
 pub type Extension = (String, Vec<(String, Option<String>)>);
 
-/// Splits a `Sec-WebSocket-Extensions` value into extensions and parameters.
+/// Splits a `Sec-WebSocket-Extensions` value into extensions and parameters,
+/// as Autobahn's peer does: names and parameter names in lower case, one
+/// double quote taken off each end of a value.
 pub fn parse_header(value: &str) -> Vec<Extension> {
     value
         .split(',')
         .filter(|e| !e.trim().is_empty())
         .map(|e| {
             let mut parts = e.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("").to_string();
+            let name = parts.next().unwrap_or("").to_ascii_lowercase();
             let params = parts
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (k.trim().to_string(), Some(v.trim().trim_matches('"').to_string())),
-                    None => (p.to_string(), None),
+                    Some((k, v)) => {
+                        let v = v.trim();
+                        let v = v.strip_prefix('"').unwrap_or(v);
+                        let v = v.strip_suffix('"').unwrap_or(v);
+                        (k.trim().to_ascii_lowercase(), Some(v.to_string()))
+                    }
+                    None => (p.to_ascii_lowercase(), None),
                 })
                 .collect();
             (name, params)
@@ -106,10 +114,21 @@ pub fn parse_header(value: &str) -> Vec<Extension> {
 
 fn bits(name: &str, v: &Option<String>) -> Result<u8, String> {
     let v = v.as_deref().ok_or_else(|| format!("{name} needs a value"))?;
-    match v.parse::<u8>() {
-        Ok(b @ 8..=15) => Ok(b),
+    match python_int(v) {
+        Some(b @ 8..=15) => Ok(b as u8),
         _ => Err(format!("{name}={v} is not a window size from 8 to 15")),
     }
+}
+
+/// An integer as Python's `int()` reads a string (white space around, an
+/// optional sign, decimal digits), which is how Autobahn reads window sizes.
+fn python_int(v: &str) -> Option<i64> {
+    let t = v.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(t.parse::<i64>().unwrap_or(i64::MAX))
 }
 
 fn once(seen: &mut Vec<String>, name: &str) -> Result<(), String> {
@@ -120,8 +139,13 @@ fn once(seen: &mut Vec<String>, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The server's answer to our offers, checked as RFC 7692 §7.1 requires.
-pub fn parse_response(params: &[(String, Option<String>)], offer: &Offer) -> Result<Agreement, String> {
+/// The server's answer, read as Autobahn's client reads it (autobahn
+/// 0.10.9, `PerMessageDeflateResponse.parse`): each of the four parameters
+/// at most once, the window sizes with a value from 8 to 15, the context
+/// takeover flags without one, nothing else. Whether the answer fits what
+/// was offered is not the parser's business: Autobahn's cases accept any
+/// answer it reads, and so do we; `findings` says what RFC 7692 thinks of it.
+pub fn parse_response(params: &[(String, Option<String>)]) -> Result<Agreement, String> {
     let mut a = Agreement::default();
     let mut seen = Vec::new();
     for (k, v) in params {
@@ -133,24 +157,45 @@ pub fn parse_response(params: &[(String, Option<String>)], offer: &Offer) -> Res
             "server_no_context_takeover" => a.server_no_context_takeover = true,
             "client_no_context_takeover" => a.client_no_context_takeover = true,
             "server_max_window_bits" => a.server_max_window_bits = bits(k, v)?,
-            "client_max_window_bits" => {
-                if !offer.accept_max_window_bits {
-                    return Err("client_max_window_bits was not offered".into());
-                }
-                a.client_max_window_bits = bits(k, v)?;
-            }
+            "client_max_window_bits" => a.client_max_window_bits = bits(k, v)?,
             other => return Err(format!("unknown permessage-deflate parameter {other}")),
         }
     }
-    if offer.request_max_window_bits != 0
-        && (a.server_max_window_bits == 0 || a.server_max_window_bits > offer.request_max_window_bits)
-    {
-        return Err(format!(
-            "server_max_window_bits={} was requested, the answer does not honour it",
-            offer.request_max_window_bits
-        ));
-    }
     Ok(a)
+}
+
+/// What RFC 7692 §7.1 requires of an answer to `offers` that Autobahn does
+/// not check: the answer must accept one of the offers. Empty when it does;
+/// otherwise what it breaks, judged against the offer it comes closest to
+/// (the first one). These are findings for the report, not verdicts.
+pub fn findings(a: &Agreement, offers: &[Offer]) -> Vec<String> {
+    let broken = |o: &Offer| {
+        let mut v = Vec::new();
+        if o.request_max_window_bits != 0
+            && (a.server_max_window_bits == 0 || a.server_max_window_bits > o.request_max_window_bits)
+        {
+            v.push(format!(
+                "the offer asked for server_max_window_bits={} and the answer {}: RFC 7692 §7.1.2.1 says a server that accepts it includes server_max_window_bits with the same or a smaller value",
+                o.request_max_window_bits,
+                if a.server_max_window_bits == 0 {
+                    "leaves it out".to_string()
+                } else {
+                    format!("says {}", a.server_max_window_bits)
+                }
+            ));
+        }
+        if o.request_no_context_takeover && !a.server_no_context_takeover {
+            v.push("the offer asked for server_no_context_takeover and the answer leaves it out: RFC 7692 §7.1.1.1 says a server that accepts it includes server_no_context_takeover".to_string());
+        }
+        if !o.accept_max_window_bits && a.client_max_window_bits != 0 {
+            v.push("the answer has client_max_window_bits, which the offer did not have: RFC 7692 §7.1.2.2 says it MUST NOT".to_string());
+        }
+        v
+    };
+    if offers.iter().any(|o| broken(o).is_empty()) {
+        return Vec::new();
+    }
+    offers.first().map(broken).unwrap_or_default()
 }
 
 /// A client's offer, as a server parses it.
@@ -354,27 +399,57 @@ mod tests {
     }
 
     #[test]
-    fn answers_are_parsed_strictly() {
-        let offer = Offer::default();
+    fn answers_are_read_as_autobahn_reads_them() {
         let p = |s: &str| parse_header(s).remove(0).1;
-        let a = parse_response(
-            &p("permessage-deflate; server_no_context_takeover; client_max_window_bits=10"),
-            &offer,
-        )
+        let a = parse_response(&p(
+            "permessage-deflate; server_no_context_takeover; client_max_window_bits=10",
+        ))
         .unwrap();
         assert!(a.server_no_context_takeover && a.client_max_window_bits == 10);
+        // Python's int(): a sign, spaces inside quotes; names in any case.
+        let a = parse_response(&p("Permessage-Deflate; Server_Max_Window_Bits=\" +9\"")).unwrap();
+        assert_eq!(a.server_max_window_bits, 9);
         for bad in [
             "permessage-deflate; foo",
             "permessage-deflate; server_max_window_bits=16",
+            "permessage-deflate; server_max_window_bits=0x9",
             "permessage-deflate; server_max_window_bits",
+            "permessage-deflate; client_max_window_bits",
             "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
             "permessage-deflate; server_no_context_takeover=1",
+            "permessage-deflate; client_no_context_takeover=",
         ] {
-            assert!(parse_response(&p(bad), &offer).is_err(), "{bad}");
+            assert!(parse_response(&p(bad)).is_err(), "{bad}");
         }
         assert_eq!(
             Offer::default().header_value(),
             "permessage-deflate; client_no_context_takeover; client_max_window_bits"
         );
+    }
+
+    #[test]
+    fn an_answer_that_ignores_the_offer_is_a_finding_not_an_error() {
+        let p = |s: &str| parse_response(&parse_header(s).remove(0).1).unwrap();
+        let nine = Offer {
+            request_max_window_bits: 9,
+            ..Offer::default()
+        };
+        // A server that accepts server_max_window_bits=9 but leaves it out.
+        let a = p("permessage-deflate; client_no_context_takeover");
+        let f = findings(&a, &[nine]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("§7.1.2.1") && f[0].contains("leaves it out"), "{f:?}");
+        assert!(findings(&p("permessage-deflate; server_max_window_bits=9"), &[nine]).is_empty());
+        assert_eq!(
+            findings(&p("permessage-deflate; server_max_window_bits=10"), &[nine]).len(),
+            1
+        );
+        // Several offers: the answer only has to fit one of them.
+        assert!(findings(&a, &[nine, Offer::default()]).is_empty());
+        let bare = Offer {
+            accept_max_window_bits: false,
+            ..Offer::default()
+        };
+        assert!(findings(&p("permessage-deflate; client_max_window_bits=12"), &[bare])[0].contains("§7.1.2.2"));
     }
 }

@@ -127,9 +127,9 @@ fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6);
-/// returns the permessage-deflate agreement when one of `offers` was taken.
-pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Option<Agreement>, String> {
+/// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6),
+/// as Autobahn's client makes them.
+pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Answer, String> {
     if head.status != 101 {
         return Err(format!("the server answered HTTP {} instead of 101", head.status));
     }
@@ -155,48 +155,42 @@ pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Optio
         [_] => {}
         _ => return Err("Sec-WebSocket-Accept appears more than once".into()),
     }
-    let chosen: Vec<&str> = head
-        .values("sec-websocket-extensions")
-        .filter(|v| !v.trim().is_empty())
-        .collect();
+    // Read as Autobahn's client reads it: one header line at most, any
+    // permessage-deflate answer its parser takes is accepted, and what
+    // RFC 7692 requires beyond that is a finding, not a failure.
+    let lines: Vec<&str> = head.values("sec-websocket-extensions").collect();
+    if lines.len() > 1 {
+        return Err("Sec-WebSocket-Extensions appears more than once in the answer".into());
+    }
     let mut agreement = None;
-    if !chosen.is_empty() {
-        if offers.is_empty() {
-            return Err(format!(
-                "the server chose extensions we did not offer: {}",
-                chosen.join(", ")
-            ));
+    let mut findings = Vec::new();
+    for (name, params) in lines.iter().flat_map(|v| deflate::parse_header(v)) {
+        if name != deflate::NAME || offers.is_empty() {
+            return Err(format!("the server chose the extension {name}, which we did not offer"));
         }
-        // What our offers allow together: any may accept a client window,
-        // a server window is bounded only if every offer bounds it.
-        let allowed = Offer {
-            accept_max_window_bits: offers.iter().any(|o| o.accept_max_window_bits),
-            request_max_window_bits: if offers.iter().any(|o| o.request_max_window_bits == 0) {
-                0
-            } else {
-                offers.iter().map(|o| o.request_max_window_bits).max().unwrap_or(0)
-            },
-            ..Offer::default()
-        };
-        for (name, params) in chosen.iter().flat_map(|v| deflate::parse_header(v)) {
-            if name != deflate::NAME {
-                return Err(format!("the server chose the extension {name}, which we did not offer"));
-            }
-            if agreement.is_some() {
-                return Err("the server chose permessage-deflate twice".into());
-            }
-            agreement = Some(
-                deflate::parse_response(&params, &allowed)
-                    .map_err(|e| format!("invalid permessage-deflate answer: {e}"))?,
-            );
+        if agreement.is_some() {
+            return Err("the server chose permessage-deflate twice".into());
         }
+        let a = deflate::parse_response(&params).map_err(|e| format!("invalid permessage-deflate answer: {e}"))?;
+        findings = deflate::findings(&a, offers);
+        agreement = Some(a);
     }
     if let Some(p) = head.get("sec-websocket-protocol")
         && !p.trim().is_empty()
     {
         return Err(format!("the server chose a subprotocol we did not offer: {p}"));
     }
-    Ok(agreement)
+    Ok(Answer { agreement, findings })
+}
+
+/// What a valid answer agreed to.
+#[derive(Debug, Default)]
+pub struct Answer {
+    /// permessage-deflate, when one of our offers was taken.
+    pub agreement: Option<Agreement>,
+    /// What RFC 7692 requires of the answer and it does not do (Autobahn
+    /// accepts such answers; the report notes them).
+    pub findings: Vec<String>,
 }
 
 /// The server's checks on a client's upgrade request (RFC 6455 §4.2.1).
@@ -286,7 +280,24 @@ mod tests {
         assert!(verify_response(&answer("", &key), &new_key(), &[]).is_err());
         let ext = answer("Sec-WebSocket-Extensions: permessage-deflate\r\n", &key);
         assert!(verify_response(&ext, &key, &[]).is_err());
-        assert!(verify_response(&ext, &key, &[Offer::default()]).unwrap().is_some());
+        assert!(
+            verify_response(&ext, &key, &[Offer::default()])
+                .unwrap()
+                .agreement
+                .is_some()
+        );
+        let twice = answer(
+            "Sec-WebSocket-Extensions: permessage-deflate\r\nSec-WebSocket-Extensions: permessage-deflate\r\n",
+            &key,
+        );
+        assert!(verify_response(&twice, &key, &[Offer::default()]).is_err());
+        let ignored = answer("Sec-WebSocket-Extensions: permessage-deflate\r\n", &key);
+        let nine = Offer {
+            request_max_window_bits: 9,
+            ..Offer::default()
+        };
+        let got = verify_response(&ignored, &key, &[nine]).unwrap();
+        assert!(got.agreement.is_some() && got.findings.len() == 1, "{got:?}");
         let ok200 = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
             .unwrap()
             .unwrap()
