@@ -37,9 +37,10 @@ pub struct OutputArgs {
 /// per-case files are noted once and marked in the output.
 pub fn load(inputs: &[PathBuf]) -> Result<Report, BadInput> {
     let mut report = Report::load(inputs)?;
-    let missing = report.load_details()?;
+    let (missing, unreadable) = report.load_details();
     if missing > 0 {
-        eprintln!("wsspec: note: {missing} per-case files are missing; those cases are marked");
+        let first = unreadable.map_or(String::new(), |u| format!(" (the first unreadable: {u})"));
+        eprintln!("wsspec: note: {missing} per-case files are missing or unreadable; those cases are marked{first}");
     }
     Ok(report)
 }

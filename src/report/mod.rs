@@ -5,6 +5,7 @@
 pub mod autobahn;
 pub mod baseline;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;

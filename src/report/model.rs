@@ -107,7 +107,7 @@ impl Report {
             }
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let index: Value =
-                serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON ({e})", file.display()))?;
+                super::json::parse(&text).map_err(|e| format!("{}: not valid JSON ({e})", file.display()))?;
             let agents = index
                 .as_object()
                 .ok_or_else(|| format!("{}: expected an object of agents", file.display()))?;
@@ -147,10 +147,11 @@ impl Report {
         Ok(report)
     }
 
-    /// Loads every per-case file. A corrupt one is an error; missing ones
-    /// are marked and counted.
-    pub fn load_details(&mut self) -> Result<usize, String> {
+    /// Loads every per-case file. Missing and unreadable ones are marked
+    /// and counted; the first unreadable one is returned, to be named once.
+    pub fn load_details(&mut self) -> (usize, Option<String>) {
         let mut missing = 0;
+        let mut unreadable = None;
         for a in &mut self.agents {
             for e in &mut a.cases {
                 let Some(f) = &e.reportfile else {
@@ -164,15 +165,18 @@ impl Report {
                         e.detail = Detail::Missing;
                         missing += 1;
                     }
-                    Ok(text) => {
-                        let v: Value = serde_json::from_str(&text)
-                            .map_err(|err| format!("{}: not valid JSON ({err})", path.display()))?;
-                        e.detail = Detail::Loaded(v);
-                    }
+                    Ok(text) => match super::json::parse(&text) {
+                        Ok(v) => e.detail = Detail::Loaded(v),
+                        Err(err) => {
+                            e.detail = Detail::Missing;
+                            missing += 1;
+                            unreadable.get_or_insert_with(|| format!("{}: not valid JSON ({err})", path.display()));
+                        }
+                    },
                 }
             }
         }
-        Ok(missing)
+        (missing, unreadable)
     }
 
     /// Every case ID of every agent, in catalogue order.
