@@ -247,20 +247,11 @@ fn bad_reports_are_one_line_and_exit_2() {
         r#"{"a": {"1.1.1": {"behavior": "GREAT", "behaviorClose": "OK"}}}"#,
     )
     .unwrap();
-    let corrupt = dir.path().join("corrupt");
-    std::fs::create_dir(&corrupt).unwrap();
-    std::fs::write(
-        corrupt.join("index.json"),
-        r#"{"a": {"1.1.1": {"behavior": "OK", "behaviorClose": "OK", "reportfile": "a_case_1_1_1.json"}}}"#,
-    )
-    .unwrap();
-    std::fs::write(corrupt.join("a_case_1_1_1.json"), "{{{").unwrap();
     for (input, needle) in [
         (dir.path().join("missing"), "no such file"),
         (empty, "no index.json"),
         (not_json.clone(), "not valid JSON"),
         (unknown, "unknown verdict \"GREAT\""),
-        (corrupt, "a_case_1_1_1.json: not valid JSON"),
     ] {
         let o = wsspec().arg("report").arg(&input).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{}", input.display());
@@ -280,4 +271,63 @@ fn missing_per_case_files_still_render_marked() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("1 per-case files are missing"));
     assert!(std::fs::read_to_string(&page).unwrap().contains("\"missing\":true"));
+}
+
+#[test]
+fn a_corrupt_per_case_file_is_marked_and_named_once_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.json"),
+        r#"{"a": {"1.1.1": {"behavior": "OK", "behaviorClose": "OK", "reportfile": "a_case_1_1_1.json"},
+                  "1.1.2": {"behavior": "OK", "behaviorClose": "OK", "reportfile": "a_case_1_1_2.json"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a_case_1_1_1.json"), "{{{").unwrap();
+    std::fs::write(dir.path().join("a_case_1_1_2.json"), "{{{").unwrap();
+    let o = wsspec().arg("report").arg(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("a_case_1_1_1.json: not valid JSON"), "{err}");
+}
+
+/// Python writes lone surrogates (\ud800) in the wire logs of the UTF-8
+/// cases: a real Autobahn per-case file (websockets 17.4, 6.3.1).
+#[test]
+fn real_autobahn_per_case_files_with_lone_surrogates_render() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["table", "markdown", "html", "junit", "json"] {
+        let out = dir.path().join(format!("r.{f}"));
+        let o = render(&[&repo("tests/fixtures/autobahn-surrogates")], f, &out);
+        assert_eq!(o.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("missing") && !err.contains("unreadable"), "{f}: {err}");
+    }
+    // The wire log is shown, its lone surrogates as U+FFFD.
+    assert!(
+        std::fs::read_to_string(dir.path().join("r.html"))
+            .unwrap()
+            .contains('\u{fffd}')
+    );
+}
+
+/// Both real Autobahn result folders of ../shared/reference, in every format.
+#[test]
+fn the_shared_reference_folders_render_in_every_format() {
+    let shared = repo("../shared/reference");
+    let folders = [shared.join("websockets-17.4/servers"), shared.join("ws-8.18.3/servers")];
+    for d in &folders {
+        assert!(
+            d.join("index.json").exists(),
+            "{} is missing (CI lays shared/ beside the clone)",
+            d.display()
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["table", "markdown", "html", "junit", "json"] {
+        let out = dir.path().join(format!("r.{f}"));
+        let o = render(&[&folders[0], &folders[1]], f, &out);
+        assert_eq!(o.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::metadata(&out).unwrap().len() > 1000, "{f}");
+    }
 }
