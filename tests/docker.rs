@@ -289,3 +289,59 @@ fn wstest_is_a_drop_in_for_the_real_command_line() {
     assert_eq!(index["A"].as_object().unwrap().len(), 10);
     assert!(out.join("a_case_2_1.json").exists());
 }
+
+/// A fuzzing server container that exits before it is ready is reported
+/// with its last line, at once, and removed with its volumes.
+#[test]
+fn a_container_that_exits_early_is_reported_with_its_last_line() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    image();
+    let before = docker_state();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let start = std::time::Instant::now();
+    let o = run(&[
+        "autobahn",
+        "test-clients",
+        "--image",
+        IMAGE,
+        "--port",
+        &port,
+        "--cases",
+        "99.*",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+        "--",
+        "true",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let own: Vec<&str> = err.lines().filter(|l| l.starts_with("wsspec: ")).collect();
+    assert_eq!(own.len(), 1, "{err}");
+    assert!(
+        own[0].contains("exited early") && own[0].contains("no case matches"),
+        "{err}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert_eq!(docker_state(), before);
+}
+
+/// As PID 1 in a container the echo server must act on SIGTERM itself,
+/// or `docker stop` waits 10 s and kills it.
+#[test]
+fn the_echo_server_exits_at_once_on_sigterm() {
+    let (mut server, _port) = echo_server();
+    Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(2), "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -11,32 +11,6 @@ use serde_json::Value;
 
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Cases whose OK and NON-STRICT differ only in whether the peer echoed a
-/// message before failing on the frame after it: a race inside the peer.
-/// Autobahn's own run of the websockets client shows it is one: 4.1.5 and
-/// 4.2.5 send the same bytes at the same pace (one octet per write) and got
-/// NON-STRICT and OK. Here either outcome is accepted, the close verdict
-/// must still match.
-const RACES: [&str; 9] = [
-    "3.2", "3.3", "3.4", "4.1.3", "4.1.4", "4.1.5", "4.2.3", "4.2.4", "4.2.5",
-];
-
-fn tolerate_races(ours: &mut Value, oracle: &Value) {
-    let agent = ours.as_object().unwrap().keys().next().unwrap().clone();
-    let theirs = only_agent(oracle).clone();
-    for id in RACES {
-        let (Some(mine), Some(t)) = (ours[&agent].get_mut(id), theirs.get(id)) else {
-            continue;
-        };
-        let either = ["OK", "NON-STRICT"];
-        if either.contains(&mine["behavior"].as_str().unwrap_or(""))
-            && either.contains(&t["behavior"].as_str().unwrap_or(""))
-        {
-            mine["behavior"] = t["behavior"].clone();
-        }
-    }
-}
-
 /// Runs `driver BASE_URL` against `test-clients --once`; returns the index.
 fn client_run(driver: std::process::Command, limit: Duration, extra: &[&str]) -> Value {
     let out = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
 use crate::docker;
+use crate::docker::container::{Container, Network, Run};
 use crate::engine::transport::Target;
 
 #[derive(clap::Args)]
@@ -52,6 +53,12 @@ pub enum Command {
         /// Port the fuzzing server listens on (on the host).
         #[arg(long, default_value_t = 9001)]
         port: u16,
+        /// Host address its ports are published on (loopback unless asked).
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: String,
+        /// Port of Autobahn's web UI; off unless given.
+        #[arg(long, value_name = "PORT")]
+        webport: Option<u16>,
         #[command(flatten)]
         common: Common,
         /// The client driver and its arguments, after `--`.
@@ -75,21 +82,52 @@ fn write_spec(dir: &std::path::Path, mode: &str, spec: serde_json::Value) -> Res
 }
 
 pub async fn run(cmd: Command) -> Result<u8, BadInput> {
+    // A signal drops the run: its guards remove the container with its
+    // volumes, the staging and work folders; then we exit as a shell would.
+    tokio::select! {
+        r = run_supervised(cmd) => r,
+        (name, code) = first_signal() => {
+            eprintln!("wsspec: {name}: the Autobahn run was stopped and its container removed");
+            Ok(code)
+        }
+    }
+}
+
+/// The first of SIGINT, SIGTERM or SIGHUP: its name and the exit code a
+/// shell gives (128 + the signal number).
+async fn first_signal() -> (&'static str, u8) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => ("interrupted (SIGINT)", 130),
+        _ = term.recv() => ("terminated (SIGTERM)", 143),
+        _ = hup.recv() => ("hung up (SIGHUP)", 129),
+    }
+}
+
+async fn run_supervised(cmd: Command) -> Result<u8, BadInput> {
     let (common, default_out) = match &cmd {
         Command::TestServer { common, .. } => (common, "reports/servers"),
         Command::TestClients { common, .. } => (common, "reports/clients"),
     };
     docker::check(&common.image).await?;
     let out = docker::out_dir(&common.out.clone().unwrap_or_else(|| PathBuf::from(default_out)))?;
-    let _ = std::fs::remove_file(out.join("index.json"));
+    let staging = docker::staging::Staging::new(&out)?;
     let work = docker::work_dir()?;
     let _cleanup = RemoveDir(work.clone());
     let (include, exclude) = patterns(common);
     let limit = Duration::from_secs(common.timeout);
+    let ready = Duration::from_secs(common.ready_timeout);
     match &cmd {
         Command::TestServer { url, agent, .. } => {
             let target = Target::parse(url)?;
-            docker::wait_ready(&target.addr, Duration::from_secs(common.ready_timeout), None).await?;
+            docker::ready::server(&target, ready).await?;
             let spec = json!({
                 "outdir": "/reports/out",
                 "servers": [{"agent": agent, "url": url}],
@@ -98,10 +136,29 @@ pub async fn run(cmd: Command) -> Result<u8, BadInput> {
                 "exclude-agent-cases": {},
             });
             write_spec(&work, "fuzzingclient", spec)?;
-            let mut container = docker::start(&common.image, "fuzzingclient", &work, &out).await?;
+            let mut container = Container::start(Run {
+                image: &common.image,
+                mode: "fuzzingclient",
+                config: &work,
+                out: &staging.dir,
+                network: Network::Host,
+                extra: Vec::new(),
+            })
+            .await?;
             container.wait(limit).await?;
         }
-        Command::TestClients { port, client, .. } => {
+        Command::TestClients {
+            port,
+            bind,
+            webport,
+            client,
+            ..
+        } => {
+            let mut ports = vec![*port];
+            ports.extend(webport.filter(|w| *w != 0));
+            for p in &ports {
+                docker::ready::port_is_free(bind, *p)?;
+            }
             let spec = json!({
                 "url": format!("ws://127.0.0.1:{port}"),
                 "outdir": "/reports/out",
@@ -110,35 +167,47 @@ pub async fn run(cmd: Command) -> Result<u8, BadInput> {
                 "exclude-agent-cases": {},
             });
             write_spec(&work, "fuzzingserver", spec)?;
-            let mut container = docker::start(&common.image, "fuzzingserver", &work, &out).await?;
-            let ready = Duration::from_secs(common.ready_timeout);
-            docker::wait_ready(&format!("127.0.0.1:{port}"), ready, Some(&mut container)).await?;
+            let mut container = Container::start(Run {
+                image: &common.image,
+                mode: "fuzzingserver",
+                config: &work,
+                out: &staging.dir,
+                network: Network::Publish {
+                    bind: bind.clone(),
+                    ports,
+                },
+                extra: vec!["--webport".into(), webport.unwrap_or(0).to_string()],
+            })
+            .await?;
+            docker::ready::fuzzing_server(*port, ready, &mut container).await?;
             let mut driver = tokio::process::Command::new(&client[0]);
             driver.args(&client[1..]).kill_on_drop(true);
             let status = tokio::select! {
                 s = driver.status() => s.map_err(|e| format!("cannot run {}: {e}", client[0]))?,
                 _ = tokio::time::sleep(limit) => return Err(format!("the client did not finish within {limit:?}").into()),
-                _ = tokio::signal::ctrl_c() => return Err("interrupted".into()),
             };
             if !status.success() {
                 eprintln!("wsspec: note: the client command exited with {status}");
             }
             // The reports are written at /updateReports; give the file a moment.
-            let index = out.join("index.json");
             let start = std::time::Instant::now();
-            while !index.exists() && start.elapsed() < Duration::from_secs(30) {
+            while !staging.has_index() && start.elapsed() < Duration::from_secs(30) {
+                if let Some(why) = container.exited().await {
+                    return Err(why.into());
+                }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             drop(container);
         }
     }
-    if !out.join("index.json").exists() {
+    if !staging.has_index() {
         return Err(format!(
-            "Autobahn wrote no report to {} (did the client call /updateReports?)",
+            "Autobahn wrote no report (did the client call /updateReports?); {} is left as it was",
             out.display()
         )
         .into());
     }
+    staging.commit()?;
     let report = super::report::load(std::slice::from_ref(&out))?;
     super::report::emit(&report, &common.output)?;
     eprintln!("reports: {}", out.join("index.json").display());

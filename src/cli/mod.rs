@@ -121,9 +121,14 @@ async fn echo_server(listen: &str) -> Result<u8, BadInput> {
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wsspec echo-server listening on ws://{addr}");
+    // As PID 1 in a container a process gets no default SIGTERM action:
+    // without a handler `docker stop` would wait 10 s and kill it.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     tokio::select! {
         _ = crate::echo::server::serve(listener) => {}
         _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
     Ok(EXIT_OK)
 }

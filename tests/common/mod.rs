@@ -225,3 +225,74 @@ pub fn wait_bounded(mut child: Child, limit: Duration) -> Output {
     }
     child.wait_with_output().expect("output")
 }
+
+/// The real Autobahn|Testsuite image, built by scripts/autobahn-image.sh
+/// (scripts/test.sh builds it); tests that need it fail when it is absent.
+pub fn real_autobahn_image() -> String {
+    let image =
+        std::env::var("AUTOBAHN_REAL_IMAGE").unwrap_or_else(|_| "crossbario/autobahn-testsuite:25.10.1-local".into());
+    let ok = Command::new("docker")
+        .args(["image", "inspect", &image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "the real Autobahn image {image} is missing: run scripts/autobahn-image.sh"
+    );
+    image
+}
+
+/// Containers started by wsspec runs, and every Docker volume: what must be
+/// the same before and after a run, however it ended.
+pub fn docker_state() -> (String, String) {
+    let out = |args: &[&str]| {
+        let o = Command::new("docker").args(args).output().expect("docker runs");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    (
+        out(&["ps", "-aq", "--filter", "label=wsspec.run"]),
+        out(&["volume", "ls", "-q"]),
+    )
+}
+
+/// The reference echo server (`wsspec echo-server`) on a free port.
+pub fn reference_server() -> (Peer, u16) {
+    let port = free_port();
+    let mut p = Peer(
+        wsspec()
+            .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port, Duration::from_secs(10), &mut p);
+    (p, port)
+}
+
+/// Cases whose OK and NON-STRICT differ only in whether the peer echoed a
+/// message before failing on the frame after it: a race inside the peer.
+/// Autobahn's own run of the websockets client shows it is one: 4.1.5 and
+/// 4.2.5 send the same bytes at the same pace (one octet per write) and got
+/// NON-STRICT and OK. Here either outcome is accepted, the close verdict
+/// must still match.
+pub const RACES: [&str; 9] = [
+    "3.2", "3.3", "3.4", "4.1.3", "4.1.4", "4.1.5", "4.2.3", "4.2.4", "4.2.5",
+];
+
+pub fn tolerate_races(ours: &mut Value, oracle: &Value) {
+    let agent = ours.as_object().unwrap().keys().next().unwrap().clone();
+    let theirs = only_agent(oracle).clone();
+    for id in RACES {
+        let (Some(mine), Some(t)) = (ours[&agent].get_mut(id), theirs.get(id)) else {
+            continue;
+        };
+        let either = ["OK", "NON-STRICT"];
+        if either.contains(&mine["behavior"].as_str().unwrap_or(""))
+            && either.contains(&t["behavior"].as_str().unwrap_or(""))
+        {
+            mine["behavior"] = t["behavior"].clone();
+        }
+    }
+}
