@@ -31,5 +31,25 @@ fi
 echo "== pip install -r tests/peers/requirements.txt"
 python3 -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
 
+echo "== the zoo: third-party servers from Debian and PyPI (tests/peers/zoo)"
+bash tests/peers/zoo/build.sh target/zoo
+
+echo "== Autobahn's compression test files (from its PyPI package, for --testdata)"
+TESTDATA=target/autobahn-testdata
+if [ ! -f "$TESTDATA/data1.json" ]; then
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --no-binary :all: autobahntestsuite==25.10.1 -d "$tmp"
+  tar -xzf "$tmp"/autobahntestsuite-25.10.1.tar.gz -C "$tmp"
+  mkdir -p "$TESTDATA"
+  cp "$tmp"/autobahntestsuite-25.10.1/autobahntestsuite/testdata/* "$TESTDATA"/
+  rm -rf "$tmp"
+fi
+
+echo "== the real Autobahn|Testsuite image (built locally: scripts/autobahn-image.sh)"
+scripts/autobahn-image.sh
+
+if [ -n "${SKIP_TESTS:-}" ]; then
+  exit 0
+fi
 echo "== cargo test --release $*"
 cargo test --release "$@"
