@@ -271,7 +271,7 @@ impl Codec {
             // Any valid deflate stream tests the peer's inflater; the fastest
             // level keeps our side of the 12.x/13.x cases cheap.
             self.compress = Some(Compress::new_with_window_bits(
-                Compression::fast(),
+                Compression::default(),
                 false,
                 self.send_bits,
             ));
