@@ -68,6 +68,10 @@ impl TestData {
     }
 }
 
+/// One of Autobahn's files: its bytes, and the byte offset of each code
+/// point for a text file (empty for a binary one).
+type File = (Vec<u8>, Vec<usize>);
+
 /// The content the compression cases send: the generated data, or
 /// Autobahn's five files.
 #[derive(Clone, Debug, Default)]
@@ -75,7 +79,7 @@ pub struct Corpus {
     /// Autobahn's files in `TestData::ALL` order, each with the byte offset
     /// of every code point for the text ones (Autobahn cuts text messages
     /// by code points, binary ones by bytes). None: the generated data.
-    files: Option<Arc<Vec<(Vec<u8>, Vec<usize>)>>>,
+    files: Option<Arc<Vec<File>>>,
     /// Where the files came from.
     dir: Option<String>,
 }
