@@ -54,6 +54,13 @@ pub fn unknown_ids<'a>(all: &[Case], patterns: &'a [String]) -> Vec<&'a str> {
         .collect()
 }
 
+/// Whether `exclude-agent-cases` removes `case` for `agent`.
+pub fn excluded_for_agent(rules: &std::collections::BTreeMap<String, Vec<String>>, agent: &str, case: &str) -> bool {
+    rules
+        .iter()
+        .any(|(a, cases)| full_match(a, agent) && cases.iter().any(|c| full_match(c, case)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,8 +133,6 @@ async fn echo_server(listen: &str) -> Result<u8, BadInput> {
     Ok(EXIT_OK)
 }
 
-pub use spec::excluded_for_agent;
-
 /// Splits comma-separated pattern lists (`--cases 1.*,2.*`).
 pub fn split_patterns(values: &[String]) -> Vec<String> {
     values

@@ -64,11 +64,3 @@ pub fn read_client_spec(path: &Path) -> Result<FuzzingClientSpec, BadInput> {
     }
     Ok(spec)
 }
-
-/// Whether `exclude-agent-cases` removes `case` for `agent`.
-pub fn excluded_for_agent(rules: &BTreeMap<String, Vec<String>>, agent: &str, case: &str) -> bool {
-    use crate::catalogue::select::full_match;
-    rules
-        .iter()
-        .any(|(a, cases)| full_match(a, agent) && cases.iter().any(|c| full_match(c, case)))
-}

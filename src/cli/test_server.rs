@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::spec::{excluded_for_agent, read_client_spec};
+use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
+use crate::catalogue::select::excluded_for_agent;
 use crate::engine::CaseOutcome;
 use crate::engine::schedule::{progress_bar, run_against_server};
 use crate::engine::transport::{Target, client_connect};

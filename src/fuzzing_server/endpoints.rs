@@ -94,7 +94,7 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
         "/runCase" => {
             let index = case.unwrap_or(1);
             let c = server.config.cases[index - 1].clone();
-            if crate::cli::excluded_for_agent(&server.config.exclude_agent_cases, &agent, &c.id) {
+            if crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, &agent, &c.id) {
                 say_and_close(stream, None).await;
                 return;
             }
