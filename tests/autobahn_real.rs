@@ -148,33 +148,9 @@ fn compose_flow_with_the_real_image_agrees_with_the_native_run() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("docker-compose.yml"), dir.path().join("docker-compose.yml")).unwrap();
-    std::fs::create_dir(dir.path().join("autobahn")).unwrap();
-    for f in ["fuzzingclient.json", "fuzzingserver.json"] {
-        std::fs::copy(repo(&format!("autobahn/{f}")), dir.path().join("autobahn").join(f)).unwrap();
-    }
+    let dir = compose_dir();
     let project = format!("wsspecreal{}", std::process::id());
-    let compose = |args: &[&str]| {
-        let plugin = Command::new("docker")
-            .args(["compose", "version"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        let mut c = if plugin {
-            let mut c = Command::new("docker");
-            c.arg("compose");
-            c
-        } else {
-            Command::new("docker-compose")
-        };
-        c.current_dir(dir.path())
-            .env("AUTOBAHN_IMAGE", &image)
-            .env("WSSPEC_IMAGE", "wsspec:local")
-            .args(["-p", &project])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let compose = |args: &[&str]| compose(dir.path(), &project, &image, args);
     let up = compose(&["up", "--abort-on-container-exit", "--exit-code-from", "autobahn"]);
     let down = compose(&["down", "--remove-orphans", "--volumes"]);
     assert!(

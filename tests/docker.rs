@@ -55,31 +55,9 @@ fn echo_server() -> (Peer, u16) {
 fn compose_flow_with_the_stand_in_image() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo("docker-compose.yml"), dir.path().join("docker-compose.yml")).unwrap();
-    std::fs::create_dir(dir.path().join("autobahn")).unwrap();
-    for f in ["fuzzingclient.json", "fuzzingserver.json"] {
-        std::fs::copy(repo(&format!("autobahn/{f}")), dir.path().join("autobahn").join(f)).unwrap();
-    }
+    let dir = compose_dir();
     let project = format!("wsspectest{}", std::process::id());
-    let compose = |args: &[&str]| {
-        let mut c = if Command::new("docker")
-            .args(["compose", "version"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            let mut c = Command::new("docker");
-            c.arg("compose");
-            c
-        } else {
-            Command::new("docker-compose")
-        };
-        c.current_dir(dir.path())
-            .env("AUTOBAHN_IMAGE", IMAGE)
-            .env("WSSPEC_IMAGE", IMAGE)
-            .args(["-p", &project]);
-        c.args(args).output().unwrap()
-    };
+    let compose = |args: &[&str]| compose(dir.path(), &project, IMAGE, args);
     let up = compose(&["up", "--abort-on-container-exit", "--exit-code-from", "autobahn"]);
     let down = compose(&["down", "--remove-orphans"]);
     assert!(

@@ -296,3 +296,38 @@ pub fn tolerate_races(ours: &mut Value, oracle: &Value) {
         }
     }
 }
+
+/// A folder laid out for the README's compose flow: docker-compose.yml and
+/// the spec files of autobahn/.
+pub fn compose_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo("docker-compose.yml"), dir.path().join("docker-compose.yml")).unwrap();
+    std::fs::create_dir(dir.path().join("autobahn")).unwrap();
+    for f in ["fuzzingclient.json", "fuzzingserver.json"] {
+        std::fs::copy(repo(&format!("autobahn/{f}")), dir.path().join("autobahn").join(f)).unwrap();
+    }
+    dir
+}
+
+/// `docker compose ARGS` (or `docker-compose`, where the plugin is absent)
+/// in `dir` as `project`, with Autobahn's image and the wsspec:local server.
+pub fn compose(dir: &Path, project: &str, autobahn_image: &str, args: &[&str]) -> Output {
+    let plugin = Command::new("docker")
+        .args(["compose", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut c = if plugin {
+        let mut c = Command::new("docker");
+        c.arg("compose");
+        c
+    } else {
+        Command::new("docker-compose")
+    };
+    c.current_dir(dir)
+        .env("AUTOBAHN_IMAGE", autobahn_image)
+        .env("WSSPEC_IMAGE", "wsspec:local")
+        .args(["-p", project])
+        .args(args)
+        .output()
+        .unwrap()
+}
