@@ -78,9 +78,6 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
     let opts = args.session.options(spec_testdata.as_deref())?;
-    if cases.iter().any(|c| c.deflate.is_some()) {
-        eprintln!("sections 12-13 send {}", opts.testdata.describe());
-    }
     if servers.is_empty() {
         let addr = crate::echo::server::spawn("127.0.0.1:0")
             .await
@@ -94,8 +91,16 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
     let mut outcomes: Vec<CaseOutcome> = Vec::new();
     let mut timings = Vec::new();
-    for server in servers {
-        let agent = probe(&server, opts.open_timeout).await?;
+    // Every target must answer before anything is said or run: an
+    // unreachable one is one line of bad input, nothing else.
+    let mut agents = Vec::with_capacity(servers.len());
+    for server in &servers {
+        agents.push(probe(server, opts.open_timeout).await?);
+    }
+    if cases.iter().any(|c| c.deflate.is_some()) {
+        eprintln!("sections 12-13 send {}", opts.testdata.describe());
+    }
+    for (server, agent) in servers.iter().zip(agents) {
         let mine: Vec<_> = cases
             .iter()
             .filter(|c| !excluded_for_agent(&agent_rules, &agent, &c.id))
