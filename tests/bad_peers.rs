@@ -254,3 +254,27 @@ fn autobahn_spec_selects_servers_and_cases() {
     );
     assert!(out.join("echo_1_case_2_1.json").exists());
 }
+
+/// Autobahn runs one case at a time. A server that fails only while another
+/// connection is open must get Autobahn's verdict, not one made by our
+/// schedule: a case that fails among others is run again alone, and the
+/// report says what the crowded run saw.
+#[test]
+fn a_peer_that_breaks_under_concurrent_connections_gets_its_lone_verdicts() {
+    let (_peer, port) = python_server("crowd_sensitive_server.py");
+    let (code, reports, err) = run_cases(port, "1.1.1,1.1.2,1.1.3,1.1.4,1.1.5,1.1.6,1.1.7,1.1.8");
+    assert_eq!(code, Some(0), "{err}");
+    for r in &reports {
+        assert_eq!(
+            (r["behavior"].as_str(), r["behaviorClose"].as_str()),
+            (Some("OK"), Some("OK")),
+            "{r:#}"
+        );
+    }
+    let noted: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f.as_str().is_some_and(|f| f.contains("run again alone")))
+        .collect();
+    assert!(!noted.is_empty(), "no case says the crowded run failed: {reports:#?}");
+}

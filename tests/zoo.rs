@@ -68,33 +68,96 @@ fn native(port: u16, cases: &str) -> serde_json::Value {
     read_json(&out.path().join("index.json"))
 }
 
-/// All 517 cases against the stored oracle of the same build.
-fn matches_its_oracle(name: &str, oracle: &str) {
+/// Sections 1-10, and of every compression subsection (12.1-12.5,
+/// 13.1-13.7) the cases with messages up to 32 KiB (.1-.8, .11-.13): every
+/// content kind, parameter set and fragmentation, in about a minute per
+/// server. The full 216 take 4-8 minutes per server: the ignored tests
+/// below, run by scripts/slow-tests.sh.
+fn ci_selection() -> String {
+    let mut ids = vec!["1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*".to_string()];
+    let subsections = (1..=5).map(|s| (12, s)).chain((1..=7).map(|s| (13, s)));
+    for (section, sub) in subsections {
+        for n in (1..=8).chain(11..=13) {
+            ids.push(format!("{section}.{sub}.{n}"));
+        }
+    }
+    ids.join(",")
+}
+
+/// The selected cases against the stored oracle of the same build; `races`
+/// are cases whose close verdict the real Autobahn itself does not give
+/// the same way twice on this server (either of `close` is accepted).
+fn matches_its_oracle(name: &str, oracle: &str, cases: &str, races: &[&str]) -> usize {
     let _t = turn();
     let (_peer, port) = zoo_server(name);
-    let ours = native(port, "*");
+    let mut ours = native(port, cases);
     let theirs = read_json(&repo(&format!("tests/oracles/zoo/{oracle}-server.json")));
-    assert_eq!(assert_same_verdicts(&ours, &theirs, |_| true), 517);
+    let agent = ours.as_object().unwrap().keys().next().unwrap().clone();
+    for id in races {
+        let (Some(mine), Some(t)) = (ours[&agent].get_mut(*id), only_agent(&theirs).get(*id)) else {
+            continue;
+        };
+        let either = ["OK", "FAILED BY CLIENT"];
+        if either.contains(&mine["behaviorClose"].as_str().unwrap_or(""))
+            && either.contains(&t["behaviorClose"].as_str().unwrap_or(""))
+        {
+            mine["behaviorClose"] = t["behaviorClose"].clone();
+        }
+    }
+    let ran = only_agent(&ours).clone();
+    assert_same_verdicts(&ours, &theirs, |id| ran.contains_key(id))
+}
+
+/// libwebsockets 4.1.6 sometimes waits for the client to drop TCP after
+/// closing on a protocol error: in ten runs of sections 3 and 7, these came
+/// out FAILED BY CLIENT 2, 6 and 3 times and OK otherwise (3.5-3.7 and 7.3.2
+/// were FAILED BY CLIENT every time, as in the real Autobahn's run).
+const LWS_CLOSE_RACES: [&str; 3] = ["3.1", "3.2", "3.3"];
+
+#[test]
+fn gorilla_matches_the_real_autobahn() {
+    assert_eq!(matches_its_oracle("gorilla-echo", "gorilla", &ci_selection(), &[]), 433);
 }
 
 #[test]
+fn websocketpp_matches_the_real_autobahn() {
+    assert_eq!(
+        matches_its_oracle("websocketpp-echo", "websocketpp", &ci_selection(), &[]),
+        433
+    );
+}
+
+/// Its compression cases once disagreed on 16 cases: run four at a time,
+/// libwebsockets 4.1.6 corrupted its inflate ("invalid distance too far
+/// back") and even aborted. wsspec now runs them one at a time, as
+/// Autobahn does.
+#[test]
+fn libwebsockets_matches_the_real_autobahn() {
+    assert_eq!(
+        matches_its_oracle("lws-echo", "libwebsockets", &ci_selection(), &LWS_CLOSE_RACES),
+        433
+    );
+}
+
+#[test]
+#[ignore = "4 minutes: scripts/slow-tests.sh"]
 fn gorilla_all_517_match_the_real_autobahn() {
-    matches_its_oracle("gorilla-echo", "gorilla");
+    assert_eq!(matches_its_oracle("gorilla-echo", "gorilla", "*", &[]), 517);
 }
 
 #[test]
+#[ignore = "9 minutes: scripts/slow-tests.sh"]
 fn websocketpp_all_517_match_the_real_autobahn() {
-    matches_its_oracle("websocketpp-echo", "websocketpp");
+    assert_eq!(matches_its_oracle("websocketpp-echo", "websocketpp", "*", &[]), 517);
 }
 
-/// Not yet: on 16 cases of 12.1.x/12.2.x wsspec's messages make
-/// libwebsockets 4.1.6 fail ("invalid distance too far back", short echoes,
-/// or no echo until its own 300 s timeout) where the real Autobahn's pass.
-/// Run by scripts/slow-tests.sh until that is found.
 #[test]
-#[ignore = "16 of 216 compression cases still disagree with the real Autobahn"]
+#[ignore = "4 minutes: scripts/slow-tests.sh"]
 fn libwebsockets_all_517_match_the_real_autobahn() {
-    matches_its_oracle("lws-echo", "libwebsockets");
+    assert_eq!(
+        matches_its_oracle("lws-echo", "libwebsockets", "*", &LWS_CLOSE_RACES),
+        517
+    );
 }
 
 /// A dozen compression cases, run by the real image and natively on the

@@ -117,10 +117,15 @@ pub fn wait_for_port(port: u16, limit: Duration, peer: &mut Peer) {
 
 /// Starts the Python websockets 17.4 echo server of the oracle.
 pub fn websockets_server() -> (Peer, u16) {
+    python_server("websockets_echo_server.py")
+}
+
+/// Starts `tests/peers/SCRIPT PORT`, a server on Python websockets.
+pub fn python_server(script: &str) -> (Peer, u16) {
     let port = free_port();
     require_websockets();
     let child = Command::new(python())
-        .arg(repo("tests/peers/websockets_echo_server.py"))
+        .arg(repo(&format!("tests/peers/{script}")))
         .arg(port.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
