@@ -49,13 +49,18 @@ pub fn load(inputs: &[PathBuf]) -> Result<Report, BadInput> {
 pub fn emit(report: &Report, out: &OutputArgs) -> Result<(), BadInput> {
     match &out.output {
         Some(path) => {
-            let text = render(report, out.format, false);
+            let text = render(report, out.format, false, None);
             std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
         None => print!(
             "{}",
-            render(report, out.format, out.format == Format::Table && table::use_colour())
+            render(
+                report,
+                out.format,
+                out.format == Format::Table && table::use_colour(),
+                table::width_limit()
+            )
         ),
     }
     Ok(())

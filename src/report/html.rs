@@ -55,6 +55,7 @@ pub fn data(report: &Report) -> Value {
                             "c": e.behavior_close.as_str(),
                             "k": e.remote_close_code,
                             "t": e.duration,
+                            "w": e.reason(),
                             "d": detail_json(&e.detail),
                         })
                     }
@@ -204,7 +205,7 @@ function detail(ci, ai) {
     '</span> close code ' + esc(r.k == null ? "–" : r.k) + ', ' + esc(r.t) + ' ms</p>';
   if (d.missing) { el("detail").innerHTML = h + '<p><b>The per-case file is missing.</b></p>'; return; }
   h += '<p>' + esc(c.desc) + '</p><p><i>' + esc(d.expectation) + '</i></p>';
-  h += '<p><b>Why:</b> ' + esc(d.result) + ' ' + esc(d.resultClose) + (d.failure ? ' (we failed the connection: ' + esc(d.failure) + ')' : '') + '</p>';
+  h += '<p><b>Why:</b> ' + esc(r.w) + (d.failure ? ' (we failed the connection: ' + esc(d.failure) + ')' : '') + '</p>';
   const exp = d.expected || {};
   Object.keys(exp).forEach(k => { h += '<b>Expected (' + esc(k) + ')</b><pre>' + events(exp[k]) + '</pre>'; });
   h += '<b>Received</b><pre>' + events(d.received) + '</pre>';

@@ -21,10 +21,11 @@ pub enum Format {
     Json,
 }
 
-/// Renders `report` in `format`; `colour` applies to the table only.
-pub fn render(report: &model::Report, format: Format, colour: bool) -> String {
+/// Renders `report` in `format`; `colour` and `width` (the columns to fit)
+/// apply to the table only.
+pub fn render(report: &model::Report, format: Format, colour: bool, width: Option<usize>) -> String {
     match format {
-        Format::Table => table::render(report, colour),
+        Format::Table => table::render(report, colour, width),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
         Format::Junit => junit::render(report),

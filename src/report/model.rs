@@ -38,17 +38,54 @@ impl Entry {
         if self.failed() { Behavior::Failed } else { self.behavior }
     }
 
-    /// The reasons, from the per-case file when it is loaded.
+    /// The one reason that decided the pair, from the per-case file when it
+    /// is loaded, in the same words for every format:
+    /// - the close reason when `behaviorClose` decided it (also when the
+    ///   events matched and Autobahn failed `behavior` for the close, as it
+    ///   does when the wrong endpoint closed in a UTF-8 case);
+    /// - the events otherwise;
+    /// - for NON-STRICT and INFORMATIONAL, what the case's expectation says;
+    ///
+    /// then the peer's close code and reason, when the verdict is not OK.
     pub fn reason(&self) -> Option<String> {
         let Detail::Loaded(d) = &self.detail else { return None };
-        let pick = |k: &str| d[k].as_str().map(String::from);
-        let r = if self.behavior != Behavior::Ok {
-            pick("result")
-        } else {
-            pick("resultClose")
+        let text = |k: &str| plain(d[k].as_str().unwrap_or(""));
+        let close_failed = matches!(
+            self.behavior_close,
+            Behavior::Failed | Behavior::WrongCode | Behavior::Unclean | Behavior::FailedByClient
+        );
+        let events_matched = d["expected"]
+            .as_object()
+            .is_some_and(|m| m.values().any(|seq| *seq == d["received"]));
+        let mut why = match self.behavior {
+            Behavior::Failed if close_failed && events_matched => text("resultClose"),
+            Behavior::Failed => text("result"),
+            _ if close_failed => text("resultClose"),
+            Behavior::NonStrict | Behavior::Informational => {
+                let e = text("expectation");
+                if e.is_empty() { text("result") } else { e }
+            }
+            Behavior::Ok => text("resultClose"),
+            _ => text("result"),
         };
-        r.or_else(|| pick("resultClose"))
+        let ok = matches!(self.behavior, Behavior::Ok | Behavior::Unimplemented) && self.behavior_close == Behavior::Ok;
+        if let (false, Some(code)) = (ok, d["remoteCloseCode"].as_u64()) {
+            let said = match d["remoteCloseReason"].as_str().map(str::trim) {
+                Some(r) if !r.is_empty() => format!(" ({r:?})"),
+                _ => String::new(),
+            };
+            if !why.is_empty() && !why.ends_with('.') {
+                why.push('.');
+            }
+            why.push_str(&format!(" The peer closed with {code}{said}."));
+        }
+        Some(why.trim().to_string())
     }
+}
+
+/// Report text as one plain line: Autobahn's descriptions carry `<br>`.
+pub fn plain(s: &str) -> String {
+    s.replace("<br>", " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[derive(Clone, Debug)]
@@ -376,6 +413,65 @@ pub fn findings(report: &Report) -> Vec<Finding> {
                     }),
                 }
             }
+        }
+    }
+    out
+}
+
+/// How a verdict pair ranks in the lists of cases to look at: FAILED first,
+/// then close failures, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED; None for
+/// OK / OK.
+pub fn concern(b: Behavior, c: Behavior) -> Option<u8> {
+    let close_bad = matches!(
+        c,
+        Behavior::Failed | Behavior::WrongCode | Behavior::Unclean | Behavior::FailedByClient
+    );
+    match b {
+        Behavior::Failed => Some(0),
+        _ if close_bad => Some(1),
+        Behavior::NonStrict => Some(2),
+        Behavior::Informational => Some(3),
+        Behavior::Unimplemented => Some(4),
+        _ if c != Behavior::Ok => Some(3),
+        _ => None,
+    }
+}
+
+/// Names a set of cases compactly: a whole section as `12.*` (whole means
+/// every case of that section in `all`), a few IDs by name, more as
+/// `first … last (N cases)`.
+pub fn label_of(ids: &[String], all: &[String]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let (key, _) = section_of(&ids[i]);
+        let mut j = i;
+        while j < ids.len() && section_of(&ids[j]).0 == key {
+            j += 1;
+        }
+        let run = &ids[i..j];
+        let in_section = all.iter().filter(|x| section_of(x).0 == key).count();
+        let prefix = ids[i].split('.').next().unwrap_or("");
+        parts.push(match run {
+            _ if run.len() == in_section && in_section > 1 => format!("{prefix}.*"),
+            [one] => one.clone(),
+            [a, b] => format!("{a}, {b}"),
+            [a, b, c] => format!("{a}, {b}, {c}"),
+            [first, .., last] => format!("{first} … {last} ({} cases)", run.len()),
+            [] => String::new(),
+        });
+        i = j;
+    }
+    parts.join(", ")
+}
+
+/// Consecutive items with the same key, in the given order.
+pub fn runs<K: PartialEq, T>(items: Vec<(K, T)>) -> Vec<(K, Vec<T>)> {
+    let mut out: Vec<(K, Vec<T>)> = Vec::new();
+    for (k, t) in items {
+        match out.last_mut() {
+            Some((last, v)) if *last == k => v.push(t),
+            _ => out.push((k, vec![t])),
         }
     }
     out

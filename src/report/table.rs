@@ -6,9 +6,10 @@
 use std::io::IsTerminal;
 
 use tabled::builder::Builder;
-use tabled::settings::Style;
+use tabled::settings::peaker::Priority;
+use tabled::settings::{Style, Width};
 
-use super::model::{Counts, Report, section_counts, section_rows};
+use super::model::{Agent, Counts, Report, concern, id_order, label_of, runs, section_counts, section_rows};
 use crate::catalogue::Behavior;
 
 /// Whether to colour: stdout is a terminal and NO_COLOR is not set.
@@ -38,8 +39,8 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-pub fn render(report: &Report, colour: bool) -> String {
-    let mut out = render_counts(report, colour);
+pub fn render(report: &Report, colour: bool, width: Option<usize>) -> String {
+    let mut out = render_counts(report, colour, width);
     let neg = super::model::negotiations(report);
     if !neg.is_empty() {
         let mut b = Builder::default();
@@ -48,8 +49,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             b.push_record([n.agent, cut(&n.offered, 60), cut(&n.agreed, 70), n.cases.to_string()]);
         }
         out.push_str("permessage-deflate negotiation:\n");
-        out.push_str(&b.build().with(Style::rounded()).to_string());
-        out.push('\n');
+        out.push_str(&draw(b, width));
     }
     let findings = super::model::findings(report);
     if !findings.is_empty() {
@@ -63,10 +63,30 @@ pub fn render(report: &Report, colour: bool) -> String {
             out.push_str(&format!("  {} ({cases}): {}\n", f.agent, f.finding));
         }
     }
+    out.push_str(&last_lines(report));
     out
 }
 
-fn render_counts(report: &Report, colour: bool) -> String {
+/// The width tables must fit: the terminal's when standard output is one,
+/// else `COLUMNS` when set, else none (a file or a pipe keeps whole lines).
+pub fn width_limit() -> Option<usize> {
+    if let Some((_, cols)) = console::Term::stdout().size_checked() {
+        return Some(cols as usize);
+    }
+    std::env::var("COLUMNS").ok()?.parse().ok().filter(|w| *w >= 40)
+}
+
+/// Draws a table, shrinking its widest columns to `width`.
+fn draw(b: Builder, width: Option<usize>) -> String {
+    let mut t = b.build();
+    t.with(Style::rounded());
+    if let Some(w) = width {
+        t.with(Width::truncate(w).priority(Priority::max(true)).suffix("…"));
+    }
+    format!("{t}\n")
+}
+
+fn render_counts(report: &Report, colour: bool, width: Option<usize>) -> String {
     let mut out = String::new();
     if report.agents.len() == 1 {
         let a = &report.agents[0];
@@ -78,46 +98,49 @@ fn render_counts(report: &Report, colour: bool) -> String {
             "NON-STRICT",
             "INFORMATIONAL",
             "UNIMPLEMENTED",
-            "FAILED",
+            "FAILED (incl. close)",
         ]);
-        let mut total = Counts::default();
         for (label, c) in section_counts(a).into_values() {
-            for (t, x) in [
-                (&mut total.ok, c.ok),
-                (&mut total.non_strict, c.non_strict),
-                (&mut total.informational, c.informational),
-                (&mut total.unimplemented, c.unimplemented),
-                (&mut total.failed, c.failed),
-            ] {
-                *t += x;
-            }
             b.push_record(row(&label, &c));
         }
+        let total = agent_counts(a);
         b.push_record(row("Total", &total));
         out.push_str(&format!("{}\n", a.name));
-        out.push_str(&b.build().with(Style::rounded()).to_string());
-        out.push('\n');
-        let mut odd = Builder::default();
-        odd.push_record(["Case", "behavior", "behaviorClose", "Close code", "Why"]);
-        let mut n = 0;
-        for e in a
+        out.push_str(&draw(b, width));
+        let all: Vec<String> = a.cases.iter().map(|e| e.id.clone()).collect();
+        let mut listed: Vec<_> = a
             .cases
             .iter()
-            .filter(|e| e.behavior != Behavior::Ok || e.behavior_close != Behavior::Ok)
-        {
-            n += 1;
-            odd.push_record([
-                e.id.clone(),
-                paint(e.behavior, colour),
-                paint(e.behavior_close, colour),
-                e.remote_close_code.map_or("-".into(), |c| c.to_string()),
-                cut(&e.reason().unwrap_or_default(), 90),
-            ]);
-        }
-        if n > 0 {
-            out.push_str("Cases that are not OK:\n");
-            out.push_str(&odd.build().with(Style::rounded()).to_string());
-            out.push('\n');
+            .filter_map(|e| concern(e.behavior, e.behavior_close).map(|rank| (rank, e)))
+            .collect();
+        listed.sort_by_key(|(rank, e)| (*rank, id_order(&e.id)));
+        let keyed = listed
+            .into_iter()
+            .map(|(_, e)| {
+                let key = (
+                    e.behavior,
+                    e.behavior_close,
+                    e.remote_close_code,
+                    e.reason().unwrap_or_default(),
+                );
+                (key, e.id.clone())
+            })
+            .collect();
+        let groups = runs(keyed);
+        if !groups.is_empty() {
+            let mut odd = Builder::default();
+            odd.push_record(["Cases", "behavior", "behaviorClose", "Close code", "Why"]);
+            for ((bh, bc, code, why), ids) in groups {
+                odd.push_record([
+                    label_of(&ids, &all),
+                    paint(bh, colour),
+                    paint(bc, colour),
+                    code.map_or("-".into(), |c| c.to_string()),
+                    why,
+                ]);
+            }
+            out.push_str("Cases that are not OK (FAILED first, then close failures, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED):\n");
+            out.push_str(&draw(odd, width));
         }
         return out;
     }
@@ -130,24 +153,98 @@ fn render_counts(report: &Report, colour: bool) -> String {
         r.extend(counts.iter().map(|c| c.map_or("-".into(), |c| c.phrase(false))));
         b.push_record(r);
     }
-    out.push_str(&b.build().with(Style::rounded()).to_string());
-    out.push('\n');
+    out.push_str(&draw(b, width));
+    let all = report.ids();
     let dis = report.disagreements();
-    if !dis.is_empty() {
+    // Every case some agent did not pass: where they disagree first, then
+    // where they all got the same verdict.
+    let mut listed: Vec<(bool, String)> = all
+        .iter()
+        .filter(|id| {
+            report
+                .agents
+                .iter()
+                .filter_map(|a| a.get(id))
+                .any(|e| concern(e.behavior, e.behavior_close).is_some())
+        })
+        .map(|id| (!dis.contains(id), id.clone()))
+        .collect();
+    listed.sort_by_key(|(agree, id)| (*agree, id_order(id)));
+    let keyed = listed
+        .into_iter()
+        .map(|(agree, id)| {
+            let cells: Vec<String> = report
+                .agents
+                .iter()
+                .map(|a| {
+                    a.get(&id).map_or("-".into(), |e| {
+                        format!("{} / {}", paint(e.behavior, colour), paint(e.behavior_close, colour))
+                    })
+                })
+                .collect();
+            ((agree, cells), id)
+        })
+        .collect();
+    let groups = runs(keyed);
+    if !groups.is_empty() {
         let mut d = Builder::default();
-        let mut head = vec!["Case (agents disagree)".to_string()];
+        let mut head = vec!["Cases".to_string(), "Agents".to_string()];
         head.extend(report.agents.iter().map(|a| a.name.clone()));
         d.push_record(head);
-        for id in &dis {
-            let mut r = vec![id.clone()];
-            r.extend(report.agents.iter().map(|a| {
-                a.get(id).map_or("-".into(), |e| {
-                    format!("{} / {}", paint(e.behavior, colour), paint(e.behavior_close, colour))
-                })
-            }));
+        for ((agree, cells), ids) in groups {
+            let mut r = vec![
+                label_of(&ids, &all),
+                if agree { "agree" } else { "disagree" }.to_string(),
+            ];
+            r.extend(cells);
             d.push_record(r);
         }
-        out.push_str(&d.build().with(Style::rounded()).to_string());
+        out.push_str(&format!(
+            "Cases not OK for some agent ({} where the agents disagree, first):\n",
+            dis.len()
+        ));
+        out.push_str(&draw(d, width));
+    }
+    out
+}
+
+/// The counts of every case of an agent.
+fn agent_counts(a: &Agent) -> Counts {
+    let mut c = Counts::default();
+    a.cases.iter().for_each(|e| c.add(e));
+    c
+}
+
+/// h2spec's last line, one per agent: `517 cases: 296 OK, …, 0 FAILED`.
+fn last_lines(report: &Report) -> String {
+    let mut out = String::new();
+    for a in &report.agents {
+        let c = agent_counts(a);
+        let soft_close = a
+            .cases
+            .iter()
+            .filter(|e| !e.failed() && matches!(e.behavior_close, Behavior::WrongCode | Behavior::FailedByClient))
+            .count();
+        let name = if report.agents.len() > 1 {
+            format!("{}: ", a.name)
+        } else {
+            String::new()
+        };
+        let mut line = format!(
+            "{name}{} cases: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
+            c.total(),
+            c.ok,
+            c.non_strict,
+            c.informational,
+            c.unimplemented,
+            c.failed
+        );
+        if soft_close > 0 {
+            line.push_str(&format!(
+                " (counted by behavior; {soft_close} of them with behaviorClose WRONG CODE or FAILED BY CLIENT)"
+            ));
+        }
+        out.push_str(&line);
         out.push('\n');
     }
     out
