@@ -204,9 +204,9 @@ fn baseline_regressions_exit_1_and_improvements_do_not() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("1 regressions, 1 improvements"), "{err}");
-    assert!(err.contains("5.19: OK / OK -> FAILED / OK"), "{err}");
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("1 regression, 1 improvement"), "{table}");
+    assert!(table.contains("5.19: OK / OK -> FAILED / OK"), "{table}");
     // Durations are ignored, improvements pass.
     let mut better = read_json(&base);
     better["Tungstenite"]["6.4.3"]["behavior"] = "OK".into();

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
+use crate::report::baseline::{self, Comparison, Pairing};
 use crate::report::model::Report;
-use crate::report::{Format, baseline, render, table};
+use crate::report::{Format, render, table};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,12 +15,14 @@ pub struct Args {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     out: OutputArgs,
-    /// An earlier index.json: print regressions and improvements, exit 1 on a regression.
-    #[arg(long, value_name = "FILE")]
-    baseline: Option<PathBuf>,
+    #[command(flatten)]
+    gate: GateArgs,
     /// Rewrite the baseline file with this report.
     #[arg(long, requires = "baseline")]
     update_baseline: bool,
+    /// With --update-baseline: drop cases and accept regressions.
+    #[arg(long, requires = "update_baseline")]
+    force: bool,
 }
 
 /// Output options shared with the test commands.
@@ -33,6 +36,63 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
+/// Baseline options shared with the test commands.
+#[derive(clap::Args, Clone, Default)]
+pub struct GateArgs {
+    /// An earlier index.json: regressions fail the run (exit 1) and show in every format.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// NEW=OLD: compare the agent NEW of this run with the baseline's agent OLD.
+    #[arg(long = "agent-map", value_name = "NEW=OLD", requires = "baseline")]
+    pub agent_map: Vec<String>,
+    /// Agents and cases on one side only are listed, not an error.
+    #[arg(long, requires = "baseline")]
+    pub allow_missing: bool,
+}
+
+impl GateArgs {
+    pub fn pairing(&self) -> Result<Pairing, BadInput> {
+        let mut agent_map = Vec::new();
+        for m in &self.agent_map {
+            let (new, old) = m
+                .split_once('=')
+                .filter(|(n, o)| !n.is_empty() && !o.is_empty())
+                .ok_or_else(|| format!("--agent-map {m:?}: expected NEW=OLD"))?;
+            agent_map.push((new.to_string(), old.to_string()));
+        }
+        Ok(Pairing {
+            agent_map,
+            allow_missing: self.allow_missing,
+        })
+    }
+
+    /// The baseline, read before anything runs or is printed.
+    pub fn load(&self) -> Result<Option<Report>, BadInput> {
+        self.pairing()?;
+        match &self.baseline {
+            None => Ok(None),
+            Some(b) => Ok(Some(
+                Report::load(std::slice::from_ref(b)).map_err(|e| format!("--baseline: {e}"))?,
+            )),
+        }
+    }
+
+    /// Compares `report` with `old`, refusing what is on one side only.
+    pub fn compare(&self, report: &Report, old: &Report) -> Result<Comparison, BadInput> {
+        let pairing = self.pairing()?;
+        let mut cmp = baseline::compare(report, old, &pairing);
+        let name = self
+            .baseline
+            .as_ref()
+            .map_or(String::new(), |b| b.display().to_string());
+        if let Some(line) = cmp.refusal(&name, &pairing) {
+            return Err(line.into());
+        }
+        cmp.gate.baseline = name;
+        Ok(cmp)
+    }
+}
+
 /// Loads `inputs`, with per-case files where the format needs them; missing
 /// per-case files are noted once and marked in the output.
 pub fn load(inputs: &[PathBuf]) -> Result<Report, BadInput> {
@@ -43,6 +103,25 @@ pub fn load(inputs: &[PathBuf]) -> Result<Report, BadInput> {
         eprintln!("wsspec: note: {missing} per-case files are missing or unreadable; those cases are marked{first}");
     }
     Ok(report)
+}
+
+/// Checks before a run that `--output` can be written: its folder exists.
+pub fn check_output(out: &OutputArgs) -> Result<(), BadInput> {
+    if let Some(path) = &out.output {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(format!(
+                "--output {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Renders `report` as asked: to a file, or to standard output.
@@ -63,28 +142,83 @@ pub fn emit(report: &Report, out: &OutputArgs) -> Result<(), BadInput> {
             )
         ),
     }
+    if let Some(g) = &report.gate
+        && (out.format != Format::Table || out.output.is_some())
+    {
+        eprint!("{}", baseline::describe(g, &[]));
+    }
     Ok(())
 }
 
-pub fn run(args: Args) -> Result<u8, BadInput> {
-    let report = load(&args.inputs)?;
-    emit(&report, &args.out)?;
-    let Some(base) = &args.baseline else { return Ok(EXIT_OK) };
-    if args.update_baseline {
-        write_baseline(&report, base)?;
-        return Ok(EXIT_OK);
+/// The exit code a gated report earns: 1 on a regression.
+pub fn gate_exit(report: &Report) -> u8 {
+    match &report.gate {
+        Some(g) if !g.regressions.is_empty() => EXIT_FAILED_CASES,
+        _ => EXIT_OK,
     }
-    let old = Report::load(std::slice::from_ref(base))?;
-    let cmp = baseline::compare(&report, &old);
-    eprint!("{}", baseline::describe(&cmp));
-    Ok(if cmp.regressions.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED_CASES
-    })
 }
 
-fn write_baseline(report: &Report, path: &Path) -> Result<(), BadInput> {
+pub fn run(args: Args) -> Result<u8, BadInput> {
+    check_output(&args.out)?;
+    let mut report = load(&args.inputs)?;
+    let Some(base) = &args.gate.baseline else {
+        emit(&report, &args.out)?;
+        return Ok(EXIT_OK);
+    };
+    if args.update_baseline {
+        write_baseline(&mut report, base, args.force)?;
+        emit(&report, &args.out)?;
+        return Ok(EXIT_OK);
+    }
+    let old = args.gate.load()?.expect("a baseline was given");
+    let cmp = args.gate.compare(&report, &old)?;
+    for m in &cmp.missing {
+        eprintln!("wsspec: note: {m}");
+    }
+    report.gate = Some(cmp.gate);
+    emit(&report, &args.out)?;
+    Ok(gate_exit(&report))
+}
+
+/// Rewrites the baseline with `report`, keeping the accepted outcomes it
+/// recorded; refuses to drop cases or accept regressions without `force`.
+fn write_baseline(report: &mut Report, path: &Path, force: bool) -> Result<(), BadInput> {
+    if path.exists() {
+        let old = Report::load(&[path.to_path_buf()]).map_err(|e| format!("--baseline: {e}"))?;
+        let cmp = baseline::compare(
+            report,
+            &old,
+            &Pairing {
+                allow_missing: true,
+                ..Pairing::default()
+            },
+        );
+        let dropped_agents = old.agents.len() - cmp.pairs.len().min(old.agents.len());
+        let regressions = cmp.gate.regressions.len();
+        if !force && (cmp.not_run > 0 || dropped_agents > 0 || regressions > 0) {
+            let lines: Vec<String> = cmp.gate.regressions.iter().take(3).map(|c| c.line()).collect();
+            return Err(format!(
+                "refusing to update {}: it would drop {} cases and {dropped_agents} agents and accept {regressions} regressions{}; pass --force to do it",
+                path.display(),
+                cmp.not_run,
+                if lines.is_empty() { String::new() } else { format!(" ({}…)", lines.join("; ")) }
+            )
+            .into());
+        }
+        for (new, old_name) in &cmp.pairs {
+            let (Some(a), Some(b)) = (
+                report.agents.iter_mut().find(|a| a.name == *new),
+                old.agents.iter().find(|b| b.name == *old_name),
+            ) else {
+                continue;
+            };
+            for e in &mut a.cases {
+                if let Some(o) = b.get(&e.id) {
+                    e.accepted = o.accepted.clone();
+                }
+            }
+        }
+    }
     std::fs::write(path, crate::report::autobahn::index_of(report))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("baseline {} updated", path.display());

@@ -31,9 +31,18 @@ pub struct Args {
     session: super::SessionArgs,
     #[command(flatten)]
     output: super::report::OutputArgs,
+    /// With --once: gate on a baseline (clients choose which cases run, so
+    /// a case cannot be retried from here).
+    #[command(flatten)]
+    gate: super::report::GateArgs,
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
+    super::report::check_output(&args.output)?;
+    let baseline = args.gate.load()?;
+    if baseline.is_some() && !args.once {
+        return Err("--baseline needs --once: the gate is applied when the client asks for its reports".into());
+    }
     let mut include = split_patterns(&args.selection.cases);
     let mut exclude = split_patterns(&args.selection.exclude);
     let mut outdir = args.out.clone();
@@ -83,7 +92,19 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             if outcomes.is_empty() {
                 eprintln!("{agent}: no case was run");
             } else {
-                super::report::emit(&super::report::load(std::slice::from_ref(&outdir))?, &args.output)?;
+                let mut rendered = super::report::load(std::slice::from_ref(&outdir))?;
+                if let Some(old) = &baseline {
+                    let cmp = args.gate.compare(&rendered, old)?;
+                    for m in &cmp.missing {
+                        eprintln!("wsspec: note: {m}");
+                    }
+                    rendered.gate = Some(cmp.gate);
+                }
+                super::report::emit(&rendered, &args.output)?;
+                if baseline.is_some() {
+                    eprintln!("reports: {}", outdir.join("index.json").display());
+                    return Ok(super::report::gate_exit(&rendered));
+                }
             }
             eprintln!("reports: {}", outdir.join("index.json").display());
             Ok(if failed { EXIT_FAILED_CASES } else { EXIT_OK })

@@ -35,6 +35,12 @@ pub struct Args {
     session: super::SessionArgs,
     #[command(flatten)]
     output: super::report::OutputArgs,
+    #[command(flatten)]
+    gate: super::report::GateArgs,
+    /// With --baseline: run each case that got worse again, alone, up to N
+    /// times; it counts as a regression only if every try reproduces it.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "baseline")]
+    retries: u32,
 }
 
 struct Server {
@@ -43,6 +49,8 @@ struct Server {
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
+    super::report::check_output(&args.output)?;
+    let baseline = args.gate.load()?;
     let mut include = split_patterns(&args.selection.cases);
     let mut exclude = split_patterns(&args.selection.exclude);
     let mut agent_rules = BTreeMap::new();
@@ -97,6 +105,11 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     for server in &servers {
         agents.push(probe(server, opts.open_timeout).await?);
     }
+    let targets: Vec<(String, Target)> = agents
+        .iter()
+        .cloned()
+        .zip(servers.iter().map(|s| s.target.clone()))
+        .collect();
     if cases.iter().any(|c| c.deflate.is_some()) {
         eprintln!("sections 12-13 send {}", opts.testdata.describe());
     }
@@ -122,13 +135,78 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     for t in timings {
         eprintln!("{t}");
     }
-    super::report::emit(&super::report::load(std::slice::from_ref(&outdir))?, &args.output)?;
+    let mut rendered = super::report::load(std::slice::from_ref(&outdir))?;
+    if let Some(old) = &baseline {
+        let cmp = args.gate.compare(&rendered, old)?;
+        for m in &cmp.missing {
+            eprintln!("wsspec: note: {m}");
+        }
+        let mut gate = cmp.gate;
+        if args.retries > 0 {
+            retry_regressions(&mut gate, old, &cases, &targets, &opts, args.retries).await;
+        }
+        rendered.gate = Some(gate);
+    }
+    super::report::emit(&rendered, &args.output)?;
     eprintln!("reports: {}", outdir.join("index.json").display());
+    if baseline.is_some() {
+        return Ok(super::report::gate_exit(&rendered));
+    }
     Ok(if outcomes.iter().any(CaseOutcome::failed) {
         EXIT_FAILED_CASES
     } else {
         EXIT_OK
     })
+}
+
+/// Runs each regressed case again, alone, up to `retries` times: a try that
+/// is not worse than the baseline makes it flaky (with the outcomes seen),
+/// not a regression.
+async fn retry_regressions(
+    gate: &mut report::model::Gate,
+    old: &report::model::Report,
+    cases: &[crate::catalogue::Case],
+    targets: &[(String, Target)],
+    opts: &crate::engine::SessionOptions,
+    retries: u32,
+) {
+    let regressions = std::mem::take(&mut gate.regressions);
+    for change in regressions {
+        let target = targets.iter().find(|(a, _)| *a == change.agent).map(|(_, t)| t);
+        let case = cases.iter().find(|c| c.id == change.id);
+        let (Some(target), Some(case)) = (target, case) else {
+            gate.regressions.push(change);
+            continue;
+        };
+        let accepted: Vec<_> = old
+            .agents
+            .iter()
+            .flat_map(|a| a.get(&change.id))
+            .flat_map(|e| e.accepted.clone())
+            .collect();
+        let mut seen = vec![change.after];
+        let mut settled = false;
+        for _ in 0..retries {
+            let hidden = indicatif::ProgressBar::hidden();
+            let again = run_against_server(vec![case.clone()], target, &change.agent, opts, 1, &hidden).await;
+            let Some(o) = again.first() else { break };
+            let pair = (o.verdict.behavior, o.verdict.behavior_close);
+            seen.push(pair);
+            if !report::baseline::worse(change.before, pair) || accepted.contains(&pair) {
+                settled = true;
+                break;
+            }
+        }
+        if settled {
+            gate.flaky.push(report::model::Flaky {
+                agent: change.agent.clone(),
+                id: change.id.clone(),
+                seen,
+            });
+        } else {
+            gate.regressions.push(change);
+        }
+    }
 }
 
 /// Checks the server can be reached at all and learns its agent name from

@@ -174,13 +174,20 @@ pub fn index_of(report: &super::model::Report) -> String {
                 .cases
                 .iter()
                 .map(|e| {
-                    let v = json!({
+                    let mut v = json!({
                         "behavior": e.behavior.as_str(),
                         "behaviorClose": e.behavior_close.as_str(),
                         "duration": e.duration,
                         "remoteCloseCode": e.remote_close_code,
                         "reportfile": e.reportfile,
                     });
+                    if !e.accepted.is_empty() {
+                        v["accepted"] = e
+                            .accepted
+                            .iter()
+                            .map(|(b, c)| json!([b.as_str(), c.as_str()]))
+                            .collect();
+                    }
                     (e.id.clone(), v)
                 })
                 .collect();

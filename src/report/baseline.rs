@@ -1,8 +1,10 @@
 //! Gating against a baseline: compare each case's behavior and
 //! behaviorClose with an earlier index (durations ignored). A verdict that
-//! got worse is a regression, one that got better an improvement.
+//! got worse is a regression, one that got better an improvement. Nothing
+//! passes silently: an agent or a case on one side only is an error unless
+//! the user named it away.
 
-use super::model::{Agent, Report};
+use super::model::{Agent, Change, Gate, Report};
 use crate::catalogue::Behavior;
 
 /// How bad a verdict is: OK and INFORMATIONAL are fine, FAILED the worst.
@@ -16,89 +18,167 @@ fn rank(b: Behavior) -> u8 {
     }
 }
 
-pub struct Change {
-    pub agent: String,
-    pub id: String,
-    pub before: (Behavior, Behavior),
-    pub after: (Behavior, Behavior),
+/// Whether `after` is worse than `before` in either verdict.
+pub fn worse(before: (Behavior, Behavior), after: (Behavior, Behavior)) -> bool {
+    rank(after.0) > rank(before.0) || rank(after.1) > rank(before.1)
+}
+
+/// How current agents are paired with the baseline's.
+#[derive(Clone, Debug, Default)]
+pub struct Pairing {
+    /// `new=old`: the current agent `new` is the baseline's `old`.
+    pub agent_map: Vec<(String, String)>,
+    /// Cases and agents on one side only are listed, not an error.
+    pub allow_missing: bool,
 }
 
 #[derive(Default)]
 pub struct Comparison {
-    pub regressions: Vec<Change>,
-    pub improvements: Vec<Change>,
-    /// Cases in the baseline that this run did not have.
-    pub not_run: Vec<(String, String)>,
+    pub gate: Gate,
+    /// (current agent, baseline agent) pairs compared.
+    pub pairs: Vec<(String, String)>,
+    /// What is on one side only, one phrase each.
+    pub missing: Vec<String>,
+    /// Baseline cases this run did not have.
+    pub not_run: usize,
 }
 
-/// The baseline agent for `agent`: the same name, or the only one.
-fn counterpart<'a>(baseline: &'a Report, agent: &Agent) -> Option<&'a Agent> {
-    baseline
-        .agents
+/// The baseline agent for `agent`: mapped, the same name, or the only one
+/// on both sides.
+fn counterpart<'a>(current: &Report, baseline: &'a Report, agent: &Agent, p: &Pairing) -> Option<&'a Agent> {
+    let name = p
+        .agent_map
         .iter()
-        .find(|b| b.name == agent.name)
-        .or(if baseline.agents.len() == 1 {
+        .find(|(new, _)| *new == agent.name)
+        .map_or(agent.name.as_str(), |(_, old)| old.as_str());
+    baseline.agents.iter().find(|b| b.name == name).or(
+        if baseline.agents.len() == 1 && current.agents.len() == 1 && p.agent_map.is_empty() {
             baseline.agents.first()
         } else {
             None
-        })
+        },
+    )
 }
 
-pub fn compare(current: &Report, baseline: &Report) -> Comparison {
+/// Compares `current` with `baseline`; `Err` is the one line to print
+/// when something is on one side only and `allow_missing` is off.
+pub fn compare(current: &Report, baseline: &Report, p: &Pairing) -> Comparison {
     let mut c = Comparison::default();
     for a in &current.agents {
-        let Some(b) = counterpart(baseline, a) else { continue };
+        let Some(b) = counterpart(current, baseline, a, p) else {
+            let names: Vec<&str> = baseline.agents.iter().map(|b| b.name.as_str()).collect();
+            c.missing.push(format!(
+                "agent {:?} is not in the baseline (it has {})",
+                a.name,
+                names.join(", ")
+            ));
+            continue;
+        };
+        c.pairs.push((a.name.clone(), b.name.clone()));
+        let mut not_run = Vec::new();
         for old in &b.cases {
             let Some(new) = a.get(&old.id) else {
-                c.not_run.push((a.name.clone(), old.id.clone()));
+                not_run.push(old.id.clone());
                 continue;
             };
             let before = (old.behavior, old.behavior_close);
             let after = (new.behavior, new.behavior_close);
-            if before == after {
+            if before == after || old.accepted.contains(&after) {
                 continue;
             }
-            let worse = rank(after.0) > rank(before.0) || rank(after.1) > rank(before.1);
             let change = Change {
                 agent: a.name.clone(),
                 id: old.id.clone(),
                 before,
                 after,
             };
-            if worse {
-                c.regressions.push(change)
+            if worse(before, after) {
+                c.gate.regressions.push(change)
             } else {
-                c.improvements.push(change)
+                c.gate.improvements.push(change)
             }
+        }
+        if !not_run.is_empty() {
+            c.missing.push(format!(
+                "{} baseline cases of {:?} were not run ({})",
+                not_run.len(),
+                b.name,
+                super::model::label_of(&not_run, &not_run)
+            ));
+            c.not_run += not_run.len();
+        }
+        let new: Vec<String> = a
+            .cases
+            .iter()
+            .filter(|e| b.get(&e.id).is_none())
+            .map(|e| e.id.clone())
+            .collect();
+        if !new.is_empty() {
+            c.missing.push(format!(
+                "{} cases of {:?} are not in the baseline ({})",
+                new.len(),
+                a.name,
+                super::model::label_of(&new, &new)
+            ));
+        }
+    }
+    for b in &baseline.agents {
+        if !c.pairs.iter().any(|(_, old)| *old == b.name) {
+            c.missing.push(format!("baseline agent {:?} was not run", b.name));
         }
     }
     c
 }
 
-pub fn describe(c: &Comparison) -> String {
-    let line = |ch: &Change| {
-        format!(
-            "  {} {}: {} / {} -> {} / {}\n",
-            ch.agent, ch.id, ch.before.0, ch.before.1, ch.after.0, ch.after.1
-        )
-    };
-    let mut out = String::new();
-    out.push_str(&format!(
-        "baseline: {} regressions, {} improvements",
-        c.regressions.len(),
-        c.improvements.len()
-    ));
-    if !c.not_run.is_empty() {
-        out.push_str(&format!(", {} baseline cases not run", c.not_run.len()));
+impl Comparison {
+    /// The one line of bad input when something is on one side only.
+    pub fn refusal(&self, baseline: &str, p: &Pairing) -> Option<String> {
+        if self.missing.is_empty() || p.allow_missing {
+            return None;
+        }
+        Some(format!(
+            "baseline {baseline}: {}; name agents with --agent-map NEW=OLD or pass --allow-missing",
+            self.missing.join("; ")
+        ))
+    }
+}
+
+/// The gate's outcome as text: the counts line, then each change.
+pub fn describe(g: &Gate, missing: &[String]) -> String {
+    let mut out = format!(
+        "baseline {}: {} regression{}, {} improvement{}",
+        g.baseline,
+        g.regressions.len(),
+        plural(g.regressions.len()),
+        g.improvements.len(),
+        plural(g.improvements.len()),
+    );
+    if !g.flaky.is_empty() {
+        out.push_str(&format!(", {} flaky", g.flaky.len()));
     }
     out.push('\n');
-    if !c.regressions.is_empty() {
-        out.push_str("regressions:\n");
-        c.regressions.iter().for_each(|ch| out.push_str(&line(ch)));
+    for m in missing {
+        out.push_str(&format!("  allowed: {m}\n"));
     }
-    if !c.improvements.is_empty() {
-        out.push_str("improvements:\n");
-        c.improvements.iter().for_each(|ch| out.push_str(&line(ch)));
+    for (title, lines) in [
+        (
+            "regressions",
+            g.regressions.iter().map(Change::line).collect::<Vec<_>>(),
+        ),
+        (
+            "flaky (not counted as regressions)",
+            g.flaky.iter().map(|f| f.line()).collect(),
+        ),
+        ("improvements", g.improvements.iter().map(Change::line).collect()),
+    ] {
+        if !lines.is_empty() {
+            out.push_str(&format!("{title}:\n"));
+            lines.iter().for_each(|l| out.push_str(&format!("  {l}\n")));
+        }
     }
     out
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

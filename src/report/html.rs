@@ -80,6 +80,38 @@ pub fn render(report: &Report) -> String {
         .unwrap_or_else(|_| "{}".into())
         .replace("</", "<\\/");
     PAGE.replace("/*DATA*/null", &data)
+        .replace("<!--GATE-->", &gate_banner(report))
+}
+
+/// The baseline gate's outcome, above everything else on the page.
+fn gate_banner(report: &Report) -> String {
+    let Some(g) = &report.gate else { return String::new() };
+    let esc = super::junit::escape;
+    let mut h = format!(
+        "<div class=\"gate {}\"><b>Baseline {}: {} regression{}, {} improvement{}, {} flaky</b>",
+        if g.regressions.is_empty() { "pass" } else { "fail" },
+        esc(&g.baseline),
+        g.regressions.len(),
+        super::baseline::plural(g.regressions.len()),
+        g.improvements.len(),
+        super::baseline::plural(g.improvements.len()),
+        g.flaky.len()
+    );
+    let lines: Vec<String> = g
+        .regressions
+        .iter()
+        .map(|c| format!("regression: {}", c.line()))
+        .chain(g.flaky.iter().map(|f| f.line()))
+        .collect();
+    if !lines.is_empty() {
+        h.push_str("<ul>");
+        for l in lines {
+            h.push_str(&format!("<li>{}</li>", esc(&l)));
+        }
+        h.push_str("</ul>");
+    }
+    h.push_str("</div>");
+    h
 }
 
 const PAGE: &str = r##"<!DOCTYPE html>
@@ -109,9 +141,11 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f5f5f5;padding:6px;fon
 .wl td{font-family:monospace;font-size:11px;vertical-align:top}
 .rx{color:#1b5e20}.tx{color:#0d47a1}.tm{color:#777}
 #chart{padding:10px 20px}
+.gate{padding:8px 20px}.gate.fail{background:#ef9a9a}.gate.pass{background:#c8e6c9}.gate ul{margin:4px 0}
 </style></head>
 <body>
 <header><h1>WebSocket conformance report</h1><div class="sum" id="summary"></div></header>
+<!--GATE-->
 <div id="controls">
 <span id="verdicts"></span>
 <label>Section <select id="section"><option value="">all</option></select></label>

@@ -2,7 +2,7 @@
 //! failure with the reason, UNIMPLEMENTED is skipped, NON-STRICT and
 //! INFORMATIONAL pass with their note in system-out.
 
-use super::model::{Report, section_of};
+use super::model::{Agent, Detail, Entry, Report, plain, section_of};
 use crate::catalogue::Behavior;
 
 pub fn escape(s: &str) -> String {
@@ -21,13 +21,77 @@ pub fn escape(s: &str) -> String {
     o
 }
 
+/// The events of a sequence, one per line (Autobahn's and ours alike).
+fn events(v: &serde_json::Value) -> String {
+    match v.as_array() {
+        Some(list) if list.is_empty() => "  (nothing)".into(),
+        Some(list) => list
+            .iter()
+            .map(|e| format!("  {}", cut(&e.to_string(), 200)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => "  (not recorded)".into(),
+    }
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// What a CI shows for a failed case: description, expectation, expected
+/// and received events, the reason and where the per-case file is.
+fn failure_body(a: &Agent, e: &Entry) -> String {
+    let mut b = String::new();
+    if let Detail::Loaded(d) = &e.detail {
+        b.push_str(&format!("{}\n", plain(d["description"].as_str().unwrap_or(""))));
+        b.push_str(&format!(
+            "Expectation: {}\n",
+            plain(d["expectation"].as_str().unwrap_or(""))
+        ));
+        if let Some(exp) = d["expected"].as_object() {
+            for (k, seq) in exp {
+                b.push_str(&format!("Expected ({k}):\n{}\n", events(seq)));
+            }
+        }
+        b.push_str(&format!("Received:\n{}\n", events(&d["received"])));
+    }
+    b.push_str(&format!("Why: {}\n", e.reason().unwrap_or_default()));
+    if let Some(f) = &e.reportfile {
+        b.push_str(&format!("Report: {}\n", a.dir.join(f).display()));
+    }
+    b
+}
+
+/// A test name: the case ID and a short description.
+fn test_name(e: &Entry) -> String {
+    match &e.detail {
+        Detail::Loaded(d) => {
+            let desc = plain(d["description"].as_str().unwrap_or(""));
+            if desc.is_empty() {
+                e.id.clone()
+            } else {
+                format!("{} {}", e.id, cut(&desc, 80))
+            }
+        }
+        _ => e.id.clone(),
+    }
+}
+
 pub fn render(report: &Report) -> String {
-    let total: usize = report.agents.iter().map(|a| a.cases.len()).sum();
+    let gate = report.gate.as_ref();
+    let gate_cases = gate.map_or(0, |g| g.regressions.len() + g.flaky.len());
+    let gate_failures = gate.map_or(0, |g| g.regressions.len());
+    let total: usize = report.agents.iter().map(|a| a.cases.len()).sum::<usize>() + gate_cases;
     let failures: usize = report
         .agents
         .iter()
         .map(|a| a.cases.iter().filter(|e| e.failed()).count())
-        .sum();
+        .sum::<usize>()
+        + gate_failures;
     let skipped: usize = report
         .agents
         .iter()
@@ -41,6 +105,27 @@ pub fn render(report: &Report) -> String {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wsspec\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     );
+    if let Some(g) = gate {
+        out.push_str(&format!(
+            "  <testsuite name=\"baseline {}\" tests=\"{gate_cases}\" failures=\"{gate_failures}\" errors=\"0\" skipped=\"0\">\n",
+            escape(&g.baseline)
+        ));
+        for c in &g.regressions {
+            out.push_str(&format!(
+                "    <testcase classname=\"baseline\" name=\"{}\">\n      <failure message=\"{}\" type=\"REGRESSION\"/>\n    </testcase>\n",
+                escape(&format!("{} {}", c.agent, c.id)),
+                escape(&format!("regression: {}", c.line()))
+            ));
+        }
+        for f in &g.flaky {
+            out.push_str(&format!(
+                "    <testcase classname=\"baseline\" name=\"{}\">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                escape(&format!("{} {}", f.agent, f.id)),
+                escape(&f.line())
+            ));
+        }
+        out.push_str("  </testsuite>\n");
+    }
     for a in &report.agents {
         let f = a.cases.iter().filter(|e| e.failed()).count();
         let s = a
@@ -55,13 +140,16 @@ pub fn render(report: &Report) -> String {
             a.cases.len(),
             time as f64 / 1000.0
         ));
+        // Viewers split class names on dots: the agent's own dots (versions)
+        // must not make packages of it.
+        let agent_class = a.name.replace('.', "_");
         for e in &a.cases {
             let (_, section) = section_of(&e.id);
             out.push_str(&format!(
                 "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
-                escape(&a.name),
+                escape(&agent_class),
                 escape(&section),
-                escape(&e.id),
+                escape(&test_name(e)),
                 e.duration as f64 / 1000.0
             ));
             let verdicts = format!("behavior {}, behaviorClose {}", e.behavior, e.behavior_close);
@@ -71,7 +159,7 @@ pub fn render(report: &Report) -> String {
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                     escape(&format!("{verdicts}: {why}")),
                     e.headline(),
-                    escape(&why)
+                    escape(&failure_body(a, e))
                 ));
             } else if e.behavior == Behavior::Unimplemented {
                 out.push_str(&format!(

@@ -10,6 +10,24 @@ fn cell(s: &str) -> String {
 
 pub fn render(report: &Report) -> String {
     let mut out = String::from("## WebSocket conformance\n\n");
+    if let Some(g) = &report.gate {
+        out.push_str(&format!(
+            "> **Baseline `{}`: {} regression{}**, {} improvement{}, {} flaky\n",
+            g.baseline,
+            g.regressions.len(),
+            super::baseline::plural(g.regressions.len()),
+            g.improvements.len(),
+            super::baseline::plural(g.improvements.len()),
+            g.flaky.len()
+        ));
+        for c in &g.regressions {
+            out.push_str(&format!("> - regression: {}\n", c.line()));
+        }
+        for f in &g.flaky {
+            out.push_str(&format!("> - {}\n", f.line()));
+        }
+        out.push('\n');
+    }
     let names: Vec<&str> = report.agents.iter().map(|a| a.name.as_str()).collect();
     out.push_str(&format!(
         "| Section | {} |\n|---|{}\n",

@@ -25,6 +25,9 @@ pub struct Entry {
     pub remote_close_code: Option<u64>,
     pub reportfile: Option<String>,
     pub detail: Detail,
+    /// In a baseline: further verdict pairs accepted for this case (a peer
+    /// known to race), besides its own.
+    pub accepted: Vec<(Behavior, Behavior)>,
 }
 
 impl Entry {
@@ -106,6 +109,50 @@ impl Agent {
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub agents: Vec<Agent>,
+    /// The baseline gate's outcome, when there was one: every format shows it.
+    pub gate: Option<Gate>,
+}
+
+/// A case whose verdict pair changed against the baseline.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub agent: String,
+    pub id: String,
+    pub before: (Behavior, Behavior),
+    pub after: (Behavior, Behavior),
+}
+
+/// A case that got worse once and not on every try: the outcomes seen.
+#[derive(Clone, Debug)]
+pub struct Flaky {
+    pub agent: String,
+    pub id: String,
+    pub seen: Vec<(Behavior, Behavior)>,
+}
+
+/// What a baseline gate found.
+#[derive(Clone, Debug, Default)]
+pub struct Gate {
+    pub baseline: String,
+    pub regressions: Vec<Change>,
+    pub improvements: Vec<Change>,
+    pub flaky: Vec<Flaky>,
+}
+
+impl Change {
+    pub fn line(&self) -> String {
+        format!(
+            "{} {}: {} / {} -> {} / {}",
+            self.agent, self.id, self.before.0, self.before.1, self.after.0, self.after.1
+        )
+    }
+}
+
+impl Flaky {
+    pub fn line(&self) -> String {
+        let seen: Vec<String> = self.seen.iter().map(|(b, c)| format!("{b} / {c}")).collect();
+        format!("{} {}: flaky, seen {}", self.agent, self.id, seen.join(", "))
+    }
 }
 
 /// Sorts IDs in catalogue order: Autobahn's numerically, custom ones after.
@@ -123,6 +170,27 @@ fn verdict(v: &Value, key: &str, file: &Path, agent: &str, id: &str) -> Result<B
         .as_str()
         .ok_or_else(|| format!("{}: {agent} {id}: {key} is missing", file.display()))?;
     Behavior::parse(s).ok_or_else(|| format!("{}: {agent} {id}: unknown verdict {s:?} in {key}", file.display()))
+}
+
+/// A baseline entry's `accepted`: a list of `[behavior, behaviorClose]`.
+fn accepted(v: &Value, file: &Path, agent: &str, id: &str) -> Result<Vec<(Behavior, Behavior)>, String> {
+    let Some(list) = v.get("accepted") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        format!(
+            "{}: {agent} {id}: accepted must be a list of [behavior, behaviorClose] pairs",
+            file.display()
+        )
+    };
+    let mut out = Vec::new();
+    for pair in list.as_array().ok_or_else(bad)? {
+        let p = pair.as_array().filter(|p| p.len() == 2).ok_or_else(bad)?;
+        let b = p[0].as_str().and_then(Behavior::parse).ok_or_else(bad)?;
+        let c = p[1].as_str().and_then(Behavior::parse).ok_or_else(bad)?;
+        out.push((b, c));
+    }
+    Ok(out)
 }
 
 impl Report {
@@ -165,6 +233,7 @@ impl Report {
                         remote_close_code: v["remoteCloseCode"].as_u64(),
                         reportfile: v["reportfile"].as_str().map(String::from),
                         detail: Detail::NotLoaded,
+                        accepted: accepted(v, &file, name, id)?,
                     });
                 }
                 entries.sort_by_key(|e| id_order(&e.id));
@@ -191,9 +260,9 @@ impl Report {
         let mut unreadable = None;
         for a in &mut self.agents {
             for e in &mut a.cases {
+                // A bare index names no per-case files: nothing is missing.
                 let Some(f) = &e.reportfile else {
                     e.detail = Detail::Missing;
-                    missing += 1;
                     continue;
                 };
                 let path = a.dir.join(f);

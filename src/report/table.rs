@@ -63,6 +63,9 @@ pub fn render(report: &Report, colour: bool, width: Option<usize>) -> String {
             out.push_str(&format!("  {} ({cases}): {}\n", f.agent, f.finding));
         }
     }
+    if let Some(g) = &report.gate {
+        out.push_str(&super::baseline::describe(g, &[]));
+    }
     out.push_str(&last_lines(report));
     out
 }
