@@ -470,3 +470,42 @@ fn failures_first_and_listed_when_all_agents_agree() {
         .unwrap_or_else(|| panic!("9.3.1 (FAILED for both) is not listed:\n{table}"));
     assert!(row.contains("agree"), "{row}");
 }
+
+/// JUnit a CI can show: the failure body has the description, expected and
+/// received events and the per-case file; the test name has the case ID
+/// and a short description; the class name keeps agent and section apart
+/// even when the agent's name has dots.
+#[test]
+fn junit_failures_carry_what_a_ci_shows() {
+    let folder = repo("../shared/reference/websockets-17.4/servers");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.xml");
+    let o = render(&[&folder], "junit", &out);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let xml = std::fs::read_to_string(&out).unwrap();
+    let at = xml.find("name=\"7.1.5 ").expect("7.1.5 named with its description");
+    let case = &xml[xml[..at].rfind("<testcase").unwrap()..];
+    let case = &case[..case.find("</testcase>").unwrap()];
+    assert!(
+        case.contains("classname=\"websockets-echo.7 Close Handling\""),
+        "{case}"
+    );
+    for needle in [
+        "Expectation:",
+        "Expected (OK):",
+        "Received:",
+        "Why: ",
+        "Report: ",
+        "case_7_1_5.json",
+    ] {
+        assert!(case.contains(needle), "{needle:?} in {case}");
+    }
+    let ws = repo("../shared/reference/ws-8.18.3/servers");
+    let o = render(&[&ws], "junit", &out);
+    assert_eq!(o.status.code(), Some(0));
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        xml.contains("classname=\"ws@8_18_3.1 Framing\""),
+        "the agent's dots are not packages"
+    );
+}
