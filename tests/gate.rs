@@ -97,7 +97,7 @@ fn every_silent_pass_of_the_baseline_now_fails_loudly() {
     std::fs::write(d("worse.json"), worse.to_string()).unwrap();
     one_line_exit_2(
         &report(&[&d("worse.json"), "--baseline", &d("base.json"), "--update-baseline"]),
-        "accept 1 regressions",
+        "accept 1 regression",
     );
     let o = report(&[
         &d("worse.json"),

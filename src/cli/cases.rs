@@ -71,8 +71,11 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
         return Err(format!("no case matches {}", glob.unwrap_or_default()).into());
     }
     let n = rows.len();
-    println!("{}", Table::new(rows).with(Style::sharp()));
-    println!("{n} cases");
+    super::print_stdout(&format!(
+        "{}\n{}\n",
+        Table::new(rows).with(Style::sharp()),
+        super::count_of(n, "case")
+    ));
     Ok(EXIT_OK)
 }
 
@@ -97,6 +100,10 @@ fn check(files: &[PathBuf]) -> Result<u8, BadInput> {
         }
         return Ok(super::EXIT_BAD_INPUT);
     }
-    println!("{} cases in {} files: no problems", cases.len(), sources.len());
+    println!(
+        "{} in {}: no problems",
+        super::count_of(cases.len(), "case"),
+        super::count_of(sources.len(), "file")
+    );
     Ok(EXIT_OK)
 }

@@ -78,15 +78,18 @@ pub(crate) enum Command {
 
 pub fn main() -> ExitCode {
     // Installed as `wstest`, the binary takes Autobahn's command line.
-    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if argv
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = if argv
         .first()
         .and_then(|a| PathBuf::from(a).file_name().map(|n| n == "wstest"))
         .unwrap_or(false)
     {
-        argv.insert(1, "wstest".into());
-    }
-    let cli = Cli::parse_from(argv);
+        Cli {
+            command: Command::Wstest(wstest::WstestCli::parse_from(argv).args),
+        }
+    } else {
+        Cli::parse_from(argv)
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -131,6 +134,27 @@ async fn echo_server(listen: &str) -> Result<u8, BadInput> {
         _ = term.recv() => {}
     }
     Ok(EXIT_OK)
+}
+
+/// Writes `text` to standard output; a reader that went away (`| head`)
+/// ends the program quietly instead of a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(EXIT_OK.into());
+    }
+}
+
+/// "1 case", "2 cases".
+pub fn count_of(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 /// Splits comma-separated pattern lists (`--cases 1.*,2.*`).
@@ -203,14 +227,48 @@ pub fn select_cases(
         Testing::Clients => c.roles.client,
     });
     if cases.is_empty() {
-        return Err(format!(
-            "no case matches --cases {} --exclude {}",
-            include.join(","),
-            exclude.join(",")
-        )
-        .into());
+        let mut said = format!("no case is left to run from {}", include.join(","));
+        if !exclude.is_empty() {
+            said.push_str(&format!(" without {}", exclude.join(",")));
+        }
+        return Err(said.into());
     }
     Ok(cases)
+}
+
+/// The `--cases` and `--exclude` patterns as typed, each checked: a flag
+/// given empty, or a pattern that matches no case at all (built-in or
+/// custom), is bad input rather than a silent no-op.
+pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), BadInput> {
+    let custom = crate::custom::load_all(&sel.cases_dir).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\nwsspec: ")
+    })?;
+    let everything: Vec<String> = crate::catalogue::all()
+        .into_iter()
+        .chain(custom)
+        .map(|c| c.id)
+        .collect();
+    let mut out = Vec::new();
+    for (flag, given) in [("--cases", &sel.cases), ("--exclude", &sel.exclude)] {
+        let patterns = split_patterns(given);
+        if !given.is_empty() && patterns.is_empty() {
+            return Err(format!("{flag} is empty: give case ID patterns such as 1.* or 6.4.1").into());
+        }
+        if let Some(p) = patterns
+            .iter()
+            .find(|p| !everything.iter().any(|id| crate::catalogue::select::matches(p, id)))
+        {
+            return Err(format!("{flag} {p}: no case matches it (see wsspec cases list)").into());
+        }
+        out.push(patterns);
+    }
+    let exclude = out.pop().unwrap_or_default();
+    let include = out.pop().unwrap_or_default();
+    Ok((include, exclude))
 }
 
 /// Limits shared by the test commands.

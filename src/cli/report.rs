@@ -132,15 +132,12 @@ pub fn emit(report: &Report, out: &OutputArgs) -> Result<(), BadInput> {
             std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!(
-            "{}",
-            render(
-                report,
-                out.format,
-                out.format == Format::Table && table::use_colour(),
-                table::width_limit()
-            )
-        ),
+        None => super::print_stdout(&render(
+            report,
+            out.format,
+            out.format == Format::Table && table::use_colour(),
+            table::width_limit(),
+        )),
     }
     if let Some(g) = &report.gate
         && (out.format != Format::Table || out.output.is_some())
@@ -198,10 +195,16 @@ fn write_baseline(report: &mut Report, path: &Path, force: bool) -> Result<(), B
         if !force && (cmp.not_run > 0 || dropped_agents > 0 || regressions > 0) {
             let lines: Vec<String> = cmp.gate.regressions.iter().take(3).map(|c| c.line()).collect();
             return Err(format!(
-                "refusing to update {}: it would drop {} cases and {dropped_agents} agents and accept {regressions} regressions{}; pass --force to do it",
+                "refusing to update {}: it would drop {} and {} and accept {}{}; pass --force to do it",
                 path.display(),
-                cmp.not_run,
-                if lines.is_empty() { String::new() } else { format!(" ({}…)", lines.join("; ")) }
+                super::count_of(cmp.not_run, "case"),
+                super::count_of(dropped_agents, "agent"),
+                super::count_of(regressions, "regression"),
+                if lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({}…)", lines.join("; "))
+                }
             )
             .into());
         }

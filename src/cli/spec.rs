@@ -47,8 +47,51 @@ pub struct FuzzingServerSpec {
     pub select: SpecCases,
 }
 
+/// Keys both of Autobahn's spec files may hold, and wsspec's own.
+const SELECTION_KEYS: [&str; 5] = ["cases", "exclude-cases", "exclude-agent-cases", "options", "testdata"];
+
+/// Refuses keys neither Autobahn nor wsspec knows (a typo such as
+/// `exclude-case` would otherwise change nothing, silently), and Autobahn's
+/// TLS keys, which wsspec does not serve yet.
+fn check_keys(path: &Path, text: &str, top: &[&str], per_server: &[&str]) -> Result<(), BadInput> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("spec {}: {e}", path.display()))?;
+    let Some(obj) = v.as_object() else {
+        return Err(format!("spec {}: expected a JSON object", path.display()).into());
+    };
+    let known = |k: &str, list: &[&str]| SELECTION_KEYS.contains(&k) || list.contains(&k);
+    for k in obj.keys() {
+        if matches!(k.as_str(), "key" | "cert") {
+            return Err(format!("spec {}: \"{k}\" (TLS) is not supported yet", path.display()).into());
+        }
+        if !known(k, top) {
+            let mut all: Vec<&str> = SELECTION_KEYS.iter().chain(top).copied().collect();
+            all.sort();
+            return Err(format!(
+                "spec {}: unknown key \"{k}\" (known: {})",
+                path.display(),
+                all.join(", ")
+            )
+            .into());
+        }
+    }
+    for s in obj.get("servers").and_then(|s| s.as_array()).into_iter().flatten() {
+        for k in s.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !per_server.contains(&k.as_str()) {
+                return Err(format!(
+                    "spec {}: unknown key \"{k}\" in a server (known: {})",
+                    path.display(),
+                    per_server.join(", ")
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn read_server_spec(path: &Path) -> Result<FuzzingServerSpec, BadInput> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    check_keys(path, &text, &["url", "outdir", "webport"], &[])?;
     Ok(serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?)
 }
 
@@ -58,6 +101,7 @@ fn all_cases() -> Vec<String> {
 
 pub fn read_client_spec(path: &Path) -> Result<FuzzingClientSpec, BadInput> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
+    check_keys(path, &text, &["outdir", "servers"], &["agent", "url", "options"])?;
     let spec: FuzzingClientSpec = serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?;
     if spec.servers.is_empty() {
         return Err(format!("spec {}: \"servers\" is empty", path.display()).into());

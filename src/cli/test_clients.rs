@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::spec::read_server_spec;
-use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
+use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::engine::CaseOutcome;
 use crate::fuzzing_server::{Config, Server, serve};
 
@@ -43,8 +43,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if baseline.is_some() && !args.once {
         return Err("--baseline needs --once: the gate is applied when the client asks for its reports".into());
     }
-    let mut include = split_patterns(&args.selection.cases);
-    let mut exclude = split_patterns(&args.selection.exclude);
+    let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
     let mut outdir = args.out.clone();
     let mut listen = args.listen.clone();
     let mut agent_rules = BTreeMap::new();
@@ -80,7 +79,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         outdir: outdir.clone(),
         opts,
     });
-    println!("wsspec test-clients: {count} cases for any client at ws://{addr}");
+    println!(
+        "wsspec test-clients: {} for any client at ws://{addr}",
+        super::count_of(count, "case")
+    );
     let started = std::time::Instant::now();
     tokio::select! {
         _ = serve(listener, server.clone()) => Ok(EXIT_OK),
@@ -88,7 +90,11 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         Some(agent) = async { if args.once { updated.recv().await } else { std::future::pending().await } } => {
             let outcomes: Vec<CaseOutcome> = server.outcomes();
             let failed = outcomes.iter().any(CaseOutcome::failed);
-            eprintln!("{agent}: {} cases in {:.2} s", outcomes.len(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "{agent}: {} in {:.2} s",
+                super::count_of(outcomes.len(), "case"),
+                started.elapsed().as_secs_f64()
+            );
             if outcomes.is_empty() {
                 eprintln!("{agent}: no case was run");
             } else {

@@ -2,11 +2,12 @@
 //! write Autobahn's report layout.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use super::spec::read_client_spec;
-use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
+use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::catalogue::select::excluded_for_agent;
 use crate::engine::CaseOutcome;
 use crate::engine::schedule::{progress_bar, run_against_server};
@@ -51,8 +52,7 @@ struct Server {
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
     let baseline = args.gate.load()?;
-    let mut include = split_patterns(&args.selection.cases);
-    let mut exclude = split_patterns(&args.selection.exclude);
+    let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();
     let mut servers = Vec::new();
@@ -121,11 +121,34 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             .collect();
         let started = Instant::now();
         let pb = progress_bar(mine.len(), &agent);
+        // Without a terminal the bar is hidden: a line every 5 s instead,
+        // so that a CI log shows the run is alive.
+        let ticker = (!std::io::stderr().is_terminal()).then(|| {
+            let (pb, agent) = (pb.clone(), agent.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    eprintln!("{agent}: {}/{} cases done", pb.position(), pb.length().unwrap_or(0));
+                }
+            })
+        });
         let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
+        if let Some(t) = ticker {
+            t.abort();
+        }
         pb.finish_and_clear();
+        let unopened = got.iter().filter(|o| !o.opened()).count();
+        if unopened > 0 && probe(server, opts.open_timeout).await.is_err() {
+            eprintln!(
+                "{agent}: the server stopped answering during the run: {} could not open a connection",
+                super::count_of(unopened, "case")
+            );
+        }
         timings.push(format!(
-            "{agent}: {} cases in {:.2} s",
-            got.len(),
+            "{agent}: {} in {:.2} s",
+            super::count_of(got.len(), "case"),
             started.elapsed().as_secs_f64()
         ));
         outcomes.extend(got);

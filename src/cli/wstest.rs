@@ -18,9 +18,10 @@ pub struct Args {
     /// Test mode: fuzzingclient or fuzzingserver.
     #[arg(short = 'm', long = "mode")]
     mode: String,
-    /// Test specification file.
+    /// Test specification file (default, as the real wstest: fuzzingclient.json
+    /// or fuzzingserver.json in the working folder).
     #[arg(short = 's', long = "spec")]
-    spec: PathBuf,
+    spec: Option<PathBuf>,
     /// Autobahn's embedded web server port; accepted and ignored.
     #[arg(short = 'u', long = "webport")]
     webport: Option<u16>,
@@ -35,10 +36,15 @@ const READY_WAIT: Duration = Duration::from_secs(30);
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     let _ = (args.webport, args.debug);
-    let spec = args.spec.to_string_lossy().into_owned();
+    let spec_path = match (&args.spec, args.mode.as_str()) {
+        (Some(s), _) => s.clone(),
+        (None, m @ ("fuzzingclient" | "fuzzingserver")) => PathBuf::from(format!("{m}.json")),
+        (None, _) => PathBuf::new(),
+    };
+    let spec = spec_path.to_string_lossy().into_owned();
     match args.mode.as_str() {
         "fuzzingclient" => {
-            let parsed = super::spec::read_client_spec(&args.spec)?;
+            let parsed = super::spec::read_client_spec(&spec_path)?;
             for s in &parsed.servers {
                 let t = crate::engine::transport::Target::parse(&s.url)?;
                 wait_ready(&t.addr).await;
@@ -50,7 +56,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             super::test_server::run(a).await.map(|_| EXIT_OK)
         }
         "fuzzingserver" => {
-            let parsed = super::spec::read_server_spec(&args.spec)?;
+            let parsed = super::spec::read_server_spec(&spec_path)?;
             // Like Autobahn, listen on every interface at the spec's port.
             let port = match &parsed.url {
                 Some(u) => crate::engine::transport::Target::parse(u)?
@@ -80,4 +86,12 @@ async fn wait_ready(addr: &str) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The command line when the binary is installed as `wstest`.
+#[derive(clap::Parser)]
+#[command(name = "wstest", version, about = "Autobahn's wstest command line, run by wsspec")]
+pub struct WstestCli {
+    #[command(flatten)]
+    pub args: Args,
 }

@@ -9,11 +9,6 @@ use crate::catalogue::{
 };
 use crate::wire::frame::opcode;
 
-/// Line and column (1-based) of the first `"id"` string equal to `id`.
-pub fn locate(text: &str, id: &str) -> (usize, usize) {
-    locate_nth(text, id, 0)
-}
-
 /// Line and column of the `n`th (from 0) `"id": "<id>"` in `text`.
 pub fn locate_nth(text: &str, id: &str, n: usize) -> (usize, usize) {
     let quoted = format!("\"{id}\"");
@@ -35,28 +30,53 @@ pub fn locate_nth(text: &str, id: &str, n: usize) -> (usize, usize) {
 
 /// The cases of a file that are well formed, and the problems of the rest.
 pub fn parse(src: &Source) -> Result<(Vec<Case>, Vec<Problem>), Vec<Problem>> {
-    let file: FileDef = serde_json::from_str(&src.text).map_err(|e| {
+    let at = |line: usize, column: usize, message: String| Problem {
+        file: src.name.clone(),
+        line,
+        column,
+        message,
+    };
+    let serde_problem = |e: serde_json::Error| {
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        vec![Problem {
-            file: src.name.clone(),
-            line: e.line(),
-            column: e.column(),
-            message: msg,
-        }]
-    })?;
+        at(e.line(), e.column(), msg)
+    };
+    // Syntax first (one error ends the file), then each case on its own, so
+    // that every broken case is reported, not only the first.
+    let raw: serde_json::Value = serde_json::from_str(&src.text).map_err(|e| vec![serde_problem(e)])?;
+    let mut head = raw.clone();
+    let list = match head.get_mut("cases") {
+        Some(serde_json::Value::Array(list)) => std::mem::take(list),
+        _ => return Err(vec![at(1, 1, "expected an object with a \"cases\" list".into())]),
+    };
+    serde_json::from_value::<FileDef>(head).map_err(|e| vec![at(1, 1, e.to_string())])?;
     let mut cases = Vec::new();
     let mut problems = Vec::new();
-    for def in file.cases {
-        let (line, column) = locate(&src.text, &def.id);
+    let mut nth_of: std::collections::HashMap<String, usize> = Default::default();
+    for (i, item) in list.into_iter().enumerate() {
+        let id = item
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let n = nth_of.entry(id.clone()).or_default();
+        let (line, column) = if id.is_empty() {
+            (0, 0)
+        } else {
+            locate_nth(&src.text, &id, *n)
+        };
+        *n += 1;
+        let def = match serde_json::from_value::<CaseDef>(item) {
+            Ok(def) => def,
+            Err(e) => {
+                let name = if id.is_empty() { format!("#{}", i + 1) } else { id };
+                problems.push(at(line, column, format!("case {name}: {e}")));
+                continue;
+            }
+        };
         match convert(def, &src.name) {
             Ok(c) => cases.push(c),
-            Err(message) => problems.push(Problem {
-                file: src.name.clone(),
-                line,
-                column,
-                message,
-            }),
+            Err(message) => problems.push(at(line, column, message)),
         }
     }
     Ok((cases, problems))

@@ -16,11 +16,20 @@ fn config() -> WebSocketConfig {
         .max_frame_size(Some(64 << 20))
 }
 
+/// Asks the fuzzing server for its case count, within 10 s: a server that
+/// does not speak the protocol (a plain echo server) must not keep us.
 async fn case_count(base: &str) -> Result<usize, String> {
     let url = format!("{base}/getCaseCount");
-    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(&url))
+    tokio::time::timeout(Duration::from_secs(10), ask_case_count(&url))
         .await
-        .map_err(|_| format!("{url}: no answer within 10 s"))?
+        .map_err(|_| {
+            format!("{url}: no case count within 10 s (is this a fuzzing server, `wsspec test-clients` or Autobahn's?)")
+        })?
+}
+
+async fn ask_case_count(url: &str) -> Result<usize, String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
         .map_err(|e| format!("{url}: {e}"))?;
     while let Some(msg) = ws.next().await {
         let msg = msg.map_err(|e| format!("{url}: {e}"))?;

@@ -3,6 +3,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
 /// Serves connections from `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener) {
@@ -21,7 +22,16 @@ pub async fn serve(listener: TcpListener) {
 
 async fn handle(stream: TcpStream) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+    // A Server header names us in the reports of whoever tests us. The
+    // closure's error type is tungstenite's Callback signature, not ours.
+    #[allow(clippy::result_large_err)]
+    let name = |_: &Request, mut resp: Response| {
+        if let Ok(v) = concat!("wsspec-echo-server/", env!("CARGO_PKG_VERSION")).parse() {
+            resp.headers_mut().insert("server", v);
+        }
+        Ok(resp)
+    };
+    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, name).await else {
         return;
     };
     while let Some(Ok(msg)) = ws.next().await {

@@ -61,6 +61,11 @@ impl CaseOutcome {
         }
     }
 
+    /// Whether a connection was opened (an upgrade answer arrived).
+    pub fn opened(&self) -> bool {
+        !self.http_response.is_empty()
+    }
+
     /// FAILED in either verdict (or an unclean close): what makes a run fail.
     pub fn failed(&self) -> bool {
         self.verdict.behavior == Behavior::Failed

@@ -44,7 +44,16 @@ fn worth_confirming(o: &CaseOutcome) -> bool {
 
 /// The lone run's outcome, noting what the run among others gave if it
 /// differed.
-fn confirmed(together: CaseOutcome, mut alone: CaseOutcome) -> CaseOutcome {
+fn confirmed(mut together: CaseOutcome, mut alone: CaseOutcome) -> CaseOutcome {
+    if together.opened() && !alone.opened() {
+        // The peer went away (or refused us) in between: the lone run says
+        // nothing of the case.
+        together.findings.push(format!(
+            "Run again alone, as Autobahn runs every case, no connection opened ({}); the verdict is the first run's.",
+            alone.verdict.result.trim_end_matches('.')
+        ));
+        return together;
+    }
     let (t, a) = (&together.verdict, &alone.verdict);
     if (t.behavior, t.behavior_close) != (a.behavior, a.behavior_close) {
         alone.findings.push(format!(

@@ -152,6 +152,7 @@ pub fn write(dir: &Path, outcomes: &[CaseOutcome]) -> std::io::Result<()> {
 
 pub fn write_refs(dir: &Path, outcomes: &[&CaseOutcome]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    remove_previous(dir);
     let mut index: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for o in outcomes {
         index
@@ -162,6 +163,28 @@ pub fn write_refs(dir: &Path, outcomes: &[&CaseOutcome]) -> std::io::Result<()> 
         std::fs::write(file, pretty(&case_json(o)))?;
     }
     std::fs::write(dir.join("index.json"), pretty(&json!(index)))
+}
+
+/// Removes the per-case files the folder's current index.json names, so a
+/// run into a used folder leaves no stale cases behind. Only plain file
+/// names inside the folder are touched.
+fn remove_previous(dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(dir.join("index.json")) else {
+        return;
+    };
+    let Ok(index) = super::json::parse(&text) else { return };
+    let names = index
+        .as_object()
+        .into_iter()
+        .flat_map(|agents| agents.values())
+        .filter_map(Value::as_object)
+        .flat_map(|cases| cases.values())
+        .filter_map(|c| c["reportfile"].as_str());
+    for name in names {
+        if !name.contains(['/', '\\']) && name != ".." && name.ends_with(".json") {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    }
 }
 
 /// A report (possibly several inputs) as one Autobahn index.json.
