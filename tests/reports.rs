@@ -509,3 +509,47 @@ fn junit_failures_carry_what_a_ci_shows() {
         "the agent's dots are not packages"
     );
 }
+
+/// Reports published on the web: a folder URL with its per-case files, an
+/// index URL as the baseline, and a URL that is not there (served here on
+/// loopback by Python's http.server).
+#[test]
+fn reports_and_baselines_by_http_url() {
+    let port = free_port();
+    let mut server = Peer(
+        Command::new(python())
+            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+            .current_dir(repo("../shared/reference"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port, std::time::Duration::from_secs(10), &mut server);
+    let base = format!("http://127.0.0.1:{port}/websockets-17.4/servers");
+    let o = wsspec()
+        .args([
+            "report",
+            &format!("{base}/"),
+            "--baseline",
+            &format!("{base}/index.json"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("0 regressions"), "{table}");
+    // The per-case files came too: the reason is the per-case file's.
+    assert!(
+        table.contains("The close code should have been 1000 or empty"),
+        "{table}"
+    );
+    let o = wsspec()
+        .args(["report", &format!("http://127.0.0.1:{port}/nope/")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("/nope/index.json: HTTP 404"), "{err}");
+}

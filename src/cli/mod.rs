@@ -103,7 +103,7 @@ pub fn main() -> ExitCode {
             Command::EchoServer { listen } => echo_server(&listen).await,
             Command::TestClients(args) => test_clients::run(args).await,
             Command::Cases(c) => cases::run(c),
-            Command::Report(args) => report::run(args),
+            Command::Report(args) => report::run(args).await,
             Command::Wstest(args) => wstest::run(args).await,
             Command::Autobahn(c) => autobahn::run(c).await,
             Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent).await.map_err(BadInput),

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::report::baseline::{self, Comparison, Pairing};
 use crate::report::model::Report;
-use crate::report::{Format, render, table};
+use crate::report::{Format, fetch, render, table};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Report folders (holding index.json) or index files; several are shown side by side.
-    #[arg(required = true, value_name = "DIR|index.json")]
+    /// Report folders (holding index.json), index files, or http(s):// URLs of
+    /// either; several are shown side by side.
+    #[arg(required = true, value_name = "DIR|index.json|URL")]
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     out: OutputArgs,
@@ -39,8 +40,9 @@ pub struct OutputArgs {
 /// Baseline options shared with the test commands.
 #[derive(clap::Args, Clone, Default)]
 pub struct GateArgs {
-    /// An earlier index.json: regressions fail the run (exit 1) and show in every format.
-    #[arg(long, value_name = "FILE")]
+    /// An earlier index.json (a file, a folder or an http(s):// URL):
+    /// regressions fail the run (exit 1) and show in every format.
+    #[arg(long, value_name = "FILE|URL")]
     pub baseline: Option<PathBuf>,
     /// NEW=OLD: compare the agent NEW of this run with the baseline's agent OLD.
     #[arg(long = "agent-map", value_name = "NEW=OLD", requires = "baseline")]
@@ -67,14 +69,17 @@ impl GateArgs {
     }
 
     /// The baseline, read before anything runs or is printed.
-    pub fn load(&self) -> Result<Option<Report>, BadInput> {
+    pub async fn load(&self) -> Result<Option<Report>, BadInput> {
         self.pairing()?;
-        match &self.baseline {
-            None => Ok(None),
-            Some(b) => Ok(Some(
-                Report::load(std::slice::from_ref(b)).map_err(|e| format!("--baseline: {e}"))?,
-            )),
-        }
+        let Some(b) = &self.baseline else { return Ok(None) };
+        let mut fetched = Fetched::default();
+        let local = fetched
+            .local(b, false)
+            .await
+            .map_err(|e| format!("--baseline: {}", e.0))?;
+        let report =
+            Report::load(std::slice::from_ref(&local)).map_err(|e| format!("--baseline: {}", fetched.name(e)))?;
+        Ok(Some(report))
     }
 
     /// Compares `report` with `old`, refusing what is on one side only.
@@ -91,6 +96,53 @@ impl GateArgs {
         cmp.gate.baseline = name;
         Ok(cmp)
     }
+}
+
+/// Local copies of reports given by URL, removed when dropped.
+#[derive(Default)]
+pub struct Fetched {
+    copies: Vec<(PathBuf, String)>,
+}
+
+impl Fetched {
+    /// `input` itself, or for a URL the local copy of what it names.
+    pub async fn local(&mut self, input: &Path, with_cases: bool) -> Result<PathBuf, BadInput> {
+        let text = input.to_string_lossy();
+        if !fetch::is_url(&text) {
+            return Ok(input.to_path_buf());
+        }
+        let dir = std::env::temp_dir().join(format!("wsspec-fetch-{}-{}", std::process::id(), self.copies.len()));
+        self.copies.push((dir.clone(), text.trim_end_matches('/').to_string()));
+        Ok(fetch::fetch(&text, &dir, with_cases).await?)
+    }
+
+    /// An error message with local copies named by their URLs.
+    pub fn name(&self, message: String) -> String {
+        self.copies.iter().fold(message, |m, (dir, url)| {
+            let m = m.replace(&dir.join("index.json").display().to_string(), url);
+            m.replace(&dir.display().to_string(), url)
+        })
+    }
+}
+
+impl Drop for Fetched {
+    fn drop(&mut self) {
+        for (dir, _) in &self.copies {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Loads `inputs` (folders, index files, or http(s):// URLs of either),
+/// with their per-case files; missing per-case files are noted once and
+/// marked in the output.
+pub async fn load_any(inputs: &[PathBuf]) -> Result<Report, BadInput> {
+    let mut fetched = Fetched::default();
+    let mut local = Vec::new();
+    for i in inputs {
+        local.push(fetched.local(i, true).await?);
+    }
+    load(&local).map_err(|e| BadInput(fetched.name(e.0)))
 }
 
 /// Loads `inputs`, with per-case files where the format needs them; missing
@@ -155,19 +207,22 @@ pub fn gate_exit(report: &Report) -> u8 {
     }
 }
 
-pub fn run(args: Args) -> Result<u8, BadInput> {
+pub async fn run(args: Args) -> Result<u8, BadInput> {
     check_output(&args.out)?;
-    let mut report = load(&args.inputs)?;
+    let mut report = load_any(&args.inputs).await?;
     let Some(base) = &args.gate.baseline else {
         emit(&report, &args.out)?;
         return Ok(EXIT_OK);
     };
     if args.update_baseline {
+        if fetch::is_url(&base.to_string_lossy()) {
+            return Err("--update-baseline needs a local file, not a URL".into());
+        }
         write_baseline(&mut report, base, args.force)?;
         emit(&report, &args.out)?;
         return Ok(EXIT_OK);
     }
-    let old = args.gate.load()?.expect("a baseline was given");
+    let old = args.gate.load().await?.expect("a baseline was given");
     let cmp = args.gate.compare(&report, &old)?;
     for m in &cmp.missing {
         eprintln!("wsspec: note: {m}");

@@ -39,7 +39,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
-    let baseline = args.gate.load()?;
+    let baseline = args.gate.load().await?;
     if baseline.is_some() && !args.once {
         return Err("--baseline needs --once: the gate is applied when the client asks for its reports".into());
     }

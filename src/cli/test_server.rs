@@ -51,7 +51,7 @@ struct Server {
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
-    let baseline = args.gate.load()?;
+    let baseline = args.gate.load().await?;
     let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();

@@ -4,6 +4,7 @@
 
 pub mod autobahn;
 pub mod baseline;
+pub mod fetch;
 pub mod html;
 pub mod json;
 pub mod junit;
