@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
@@ -117,26 +116,6 @@ fn output_into_a_missing_folder_fails_before_the_run() {
     assert!(!out.exists(), "nothing ran");
 }
 
-/// Answers the upgrade on `s` (the probe's connection).
-fn upgrade(s: &mut std::net::TcpStream) {
-    let mut buf = [0u8; 4096];
-    let n = s.read(&mut buf).unwrap_or(0);
-    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-    let key = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let _ = s.write_all(
-        format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-            wsspec::wire::handshake::accept_for(&key)
-        )
-        .as_bytes(),
-    );
-}
-
 /// A server that answers the probe and then never answers a handshake,
 /// with a 7 s open timeout: a log without a terminal still shows the run
 /// is alive.
@@ -149,7 +128,7 @@ fn without_a_terminal_progress_is_still_shown() {
         for (i, s) in l.incoming().flatten().enumerate() {
             let mut s = s;
             if i == 0 {
-                upgrade(&mut s);
+                answer_upgrade(&mut s, "");
             }
             held.push(s);
         }
@@ -179,7 +158,7 @@ fn a_server_that_goes_away_gets_a_summary() {
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let (mut s, _) = l.accept().unwrap();
-        upgrade(&mut s);
+        answer_upgrade(&mut s, "");
         drop(l);
     });
     let o = run(&[

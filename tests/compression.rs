@@ -115,27 +115,10 @@ fn deflate_server(answer: &'static str, reply: &'static [u8]) -> u16 {
     std::thread::spawn(move || {
         for mut s in l.incoming().flatten() {
             std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut b = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let n = s.read(&mut b).unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&b[..n]);
+                if !answer_upgrade(&mut s, &format!("Sec-WebSocket-Extensions: {answer}\r\n")) {
+                    return;
                 }
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                let key = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                let head = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\nSec-WebSocket-Extensions: {answer}\r\n\r\n",
-                    wsspec::wire::handshake::accept_for(&key)
-                );
-                let _ = s.write_all(head.as_bytes());
+                let mut b = [0u8; 4096];
                 let _ = s.read(&mut b);
                 let _ = s.write_all(reply);
                 std::thread::sleep(Duration::from_secs(3));

@@ -366,28 +366,10 @@ fn a_case_failed_by_its_close_says_why_in_our_own_reports() {
         use std::io::{Read, Write};
         for mut s in l.incoming().flatten() {
             std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                let mut head = Vec::new();
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
+                if !answer_upgrade(&mut s, "") {
+                    return;
                 }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let key = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                let _ = s.write_all(
-                    format!(
-                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-                        wsspec::wire::handshake::accept_for(&key)
-                    )
-                    .as_bytes(),
-                );
+                let mut buf = [0u8; 4096];
                 // Echo the payload of the first frame unmasked, as a text
                 // message, then wait for the client to give up.
                 let n = s.read(&mut buf).unwrap_or(0);

@@ -9,6 +9,12 @@ use crate::catalogue::{
 };
 use crate::wire::frame::opcode;
 
+/// Line and column of the `"id"` of the case whose text starts at `from`.
+fn locate_case(text: &str, from: usize, id: &str) -> (usize, usize) {
+    let n = text[..from].matches(&format!("\"{id}\"")).count();
+    locate_nth(text, id, n)
+}
+
 /// Line and column of the `n`th (from 0) `"id": "<id>"` in `text`.
 pub fn locate_nth(text: &str, id: &str, n: usize) -> (usize, usize) {
     let quoted = format!("\"{id}\"");
@@ -42,38 +48,44 @@ pub fn parse(src: &Source) -> Result<(Vec<Case>, Vec<Problem>), Vec<Problem>> {
         at(e.line(), e.column(), msg)
     };
     // Syntax first (one error ends the file), then each case on its own, so
-    // that every broken case is reported, not only the first.
-    let raw: serde_json::Value = serde_json::from_str(&src.text).map_err(|e| vec![serde_problem(e)])?;
-    let mut head = raw.clone();
-    let list = match head.get_mut("cases") {
-        Some(serde_json::Value::Array(list)) => std::mem::take(list),
-        _ => return Err(vec![at(1, 1, "expected an object with a \"cases\" list".into())]),
-    };
-    serde_json::from_value::<FileDef>(head).map_err(|e| vec![at(1, 1, e.to_string())])?;
+    // that every broken case is reported, not only the first. Each case is
+    // read from its own text, so its errors keep their line and column.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outline<'a> {
+        #[serde(default, rename = "description")]
+        _description: Option<String>,
+        #[serde(borrow)]
+        cases: Vec<&'a serde_json::value::RawValue>,
+    }
+    let outline: Outline = serde_json::from_str(&src.text).map_err(|e| vec![serde_problem(e)])?;
     let mut cases = Vec::new();
     let mut problems = Vec::new();
-    let mut nth_of: std::collections::HashMap<String, usize> = Default::default();
-    for (i, item) in list.into_iter().enumerate() {
-        let id = item
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let n = nth_of.entry(id.clone()).or_default();
-        let (line, column) = if id.is_empty() {
-            (0, 0)
-        } else {
-            locate_nth(&src.text, &id, *n)
-        };
-        *n += 1;
-        let def = match serde_json::from_value::<CaseDef>(item) {
+    for raw in outline.cases {
+        let text = raw.get();
+        let offset = text.as_ptr() as usize - src.text.as_ptr() as usize;
+        let before = &src.text[..offset];
+        let base_line = before.matches('\n').count() + 1;
+        let base_column = offset - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+        let def = match serde_json::from_str::<CaseDef>(text) {
             Ok(def) => def,
             Err(e) => {
-                let name = if id.is_empty() { format!("#{}", i + 1) } else { id };
-                problems.push(at(line, column, format!("case {name}: {e}")));
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v["id"].as_str().map(String::from))
+                    .unwrap_or_else(|| "?".into());
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                let (line, column) = if e.line() <= 1 {
+                    (base_line, base_column + e.column().saturating_sub(1))
+                } else {
+                    (base_line + e.line() - 1, e.column())
+                };
+                problems.push(at(line, column, format!("case {id}: {msg}")));
                 continue;
             }
         };
+        let (line, column) = locate_case(&src.text, offset, &def.id);
         match convert(def, &src.name) {
             Ok(c) => cases.push(c),
             Err(message) => problems.push(at(line, column, message)),
@@ -405,14 +417,14 @@ mod tests {
     #[test]
     fn problems_name_line_and_column() {
         let typo = GOOD.replace("\"send\"", "\"sned\"");
-        let p = parse(&src(&typo)).unwrap_err();
+        let (_, p) = parse(&src(&typo)).unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].line, 3);
         assert!(p[0].message.contains("unknown variant `sned`"), "{}", p[0].message);
 
         let missing = GOOD.replace("\"rfc\": \"5.5.2\",", "");
         assert!(
-            parse(&src(&missing)).unwrap_err()[0]
+            parse(&src(&missing)).unwrap().1[0]
                 .message
                 .contains("missing field `rfc`")
         );

@@ -336,3 +336,33 @@ pub fn compose(dir: &Path, project: &str, autobahn_image: &str, args: &[&str]) -
         .output()
         .unwrap()
 }
+
+/// Reads an upgrade request from `s` and answers 101 with the right
+/// Sec-WebSocket-Accept and `extra` header lines (each ending in CRLF);
+/// false when the client went away first. For fake servers of the tests.
+pub fn answer_upgrade(s: &mut std::net::TcpStream, extra: &str) -> bool {
+    use std::io::{Read, Write};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    s.write_all(
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n{extra}\r\n",
+            wsspec::wire::handshake::accept_for(&key)
+        )
+        .as_bytes(),
+    )
+    .is_ok()
+}
