@@ -333,7 +333,14 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
 /// multi-segment echo of such a peer would cost one delayed ACK, and its
 /// 12.x/9.x durations would measure our ACK timer, not the peer. Linux
 /// resets the flag by itself, so it is set again after each read.
+///
+/// `WSSPEC_DELAYED_ACKS=1` leaves the kernel's delayed ACKs alone: for
+/// scripts/bench-quickack.sh, which measures what the quick ACKs save.
 pub fn quick_ack(stream: &TcpStream) {
+    static DELAYED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *DELAYED.get_or_init(|| std::env::var_os("WSSPEC_DELAYED_ACKS").is_some_and(|v| v == "1")) {
+        return;
+    }
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
