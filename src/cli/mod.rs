@@ -206,13 +206,7 @@ pub fn select_cases(
     if include.is_empty() {
         include.push("*".into());
     }
-    let custom = crate::custom::load_all(dirs).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\nwsspec: ")
-    })?;
+    let custom = custom_cases(dirs)?;
     let builtin = catalogue::all();
     let everything: Vec<_> = builtin.iter().chain(custom.iter()).cloned().collect();
     let unknown = select::unknown_ids(&everything, &include);
@@ -236,17 +230,20 @@ pub fn select_cases(
     Ok(cases)
 }
 
+/// The shipped custom cases and those in `dirs`; every problem of a case
+/// file is a line of its own.
+fn custom_cases(dirs: &[PathBuf]) -> Result<Vec<crate::catalogue::Case>, BadInput> {
+    crate::custom::load_all(dirs).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        BadInput(lines.join("\nwsspec: "))
+    })
+}
+
 /// The `--cases` and `--exclude` patterns as typed, each checked: a flag
 /// given empty, or a pattern that matches no case at all (built-in or
 /// custom), is bad input rather than a silent no-op.
 pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), BadInput> {
-    let custom = crate::custom::load_all(&sel.cases_dir).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\nwsspec: ")
-    })?;
+    let custom = custom_cases(&sel.cases_dir)?;
     let everything: Vec<String> = crate::catalogue::all()
         .into_iter()
         .chain(custom)

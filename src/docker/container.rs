@@ -54,13 +54,31 @@ impl Drop for Container {
     }
 }
 
-/// Removes a container and its anonymous volumes, waiting for docker.
+/// How long removing a container may take: a docker daemon that hangs
+/// must not keep wsspec from exiting.
+const REMOVE_BOUND: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Removes a container and its anonymous volumes, waiting for docker at
+/// most `REMOVE_BOUND`; past it, says so and leaves the name to remove.
 fn remove(name: &str) {
-    let _ = std::process::Command::new("docker")
+    let Ok(mut child) = std::process::Command::new("docker")
         .args(["rm", "-f", "-v", name])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status();
+        .spawn()
+    else {
+        return;
+    };
+    let start = std::time::Instant::now();
+    while start.elapsed() < REMOVE_BOUND {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!("wsspec: docker did not remove container {name} within 15 s; remove it with: docker rm -f -v {name}");
 }
 
 /// Our user, so files written into mounted folders are ours (root: none).

@@ -53,7 +53,7 @@ pub fn render(report: &Report, colour: bool, width: Option<usize>) -> String {
     }
     let findings = super::model::findings(report);
     if !findings.is_empty() {
-        out.push_str("Findings: RFC requirements broken that Autobahn does not judge (verdicts unchanged):\n");
+        out.push_str("Findings (notes, not verdicts): RFC requirements Autobahn does not judge, and cases whose lone run differed:\n");
         for f in findings {
             let cases = match f.cases.as_slice() {
                 [one] => one.clone(),
