@@ -40,21 +40,13 @@ fn real_test_server(image: &str, url: &str, cases: &str, out: &Path) -> std::pro
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
     o
 }
 
 fn native_test_server(url: &str, cases: &str, out: &Path) {
     let o = run(&["test-server", url, "--cases", cases, "--out", out.to_str().unwrap()]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
 }
 
 #[test]
@@ -120,11 +112,7 @@ fn reference_client_sections_1_to_10_real_and_native_agree() {
         "echo-client",
         &url,
     ]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
     let (server, port) = fuzzing_server(&native, &["--cases", cases]);
     let client = wsspec()
         .args(["echo-client", &format!("ws://127.0.0.1:{port}")])

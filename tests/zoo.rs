@@ -60,11 +60,7 @@ fn native(port: u16, cases: &str) -> serde_json::Value {
         "--out",
         out.path().to_str().unwrap(),
     ]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
     read_json(&out.path().join("index.json"))
 }
 
@@ -181,11 +177,7 @@ fn a_dozen_compression_cases_live_against_the_real_image() {
             "--out",
             out.path().to_str().unwrap(),
         ]);
-        assert!(
-            matches!(o.status.code(), Some(0 | 1)),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        ran_to_the_end(&o);
         let real = read_json(&out.path().join("index.json"));
         assert_eq!(
             assert_same_verdicts(&native(port, cases), &real, |_| true),

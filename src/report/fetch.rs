@@ -25,13 +25,25 @@ fn client() -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot set up HTTPS: {e}"))
 }
 
+/// The largest file taken from a URL: real per-case files are kilobytes,
+/// an index of many agents a few megabytes.
+const MAX_FILE: usize = 64 << 20;
+
 async fn get(c: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    let resp = c.get(url).send().await.map_err(|e| format!("{url}: {}", why(&e)))?;
+    let mut resp = c.get(url).send().await.map_err(|e| format!("{url}: {}", why(&e)))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(format!("{url}: HTTP {status}"));
     }
-    Ok(resp.bytes().await.map_err(|e| format!("{url}: {}", why(&e)))?.to_vec())
+    // Read as it arrives, never by the declared length.
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| format!("{url}: {}", why(&e)))? {
+        if body.len() + chunk.len() > MAX_FILE {
+            return Err(format!("{url}: larger than {} MiB", MAX_FILE >> 20));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The innermost cause, which names what actually went wrong.

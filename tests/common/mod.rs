@@ -366,3 +366,13 @@ pub fn answer_upgrade(s: &mut std::net::TcpStream, extra: &str) -> bool {
     )
     .is_ok()
 }
+
+/// Asserts a test command ran to the end: exit 0 (all passed) or 1 (some
+/// case failed), not 2 (bad input) or a crash; stderr tells why otherwise.
+pub fn ran_to_the_end(o: &Output) {
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
