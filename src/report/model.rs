@@ -211,46 +211,53 @@ impl Report {
                 });
             }
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let index: Value =
-                super::json::parse(&text).map_err(|e| format!("{}: not valid JSON ({e})", file.display()))?;
-            let agents = index
-                .as_object()
-                .ok_or_else(|| format!("{}: expected an object of agents", file.display()))?;
-            if agents.is_empty() {
-                return Err(format!("{}: the report has no agent", file.display()));
-            }
-            for (name, cases) in agents {
-                let cases = cases
-                    .as_object()
-                    .ok_or_else(|| format!("{}: agent {name}: expected an object of cases", file.display()))?;
-                let mut entries = Vec::new();
-                for (id, v) in cases {
-                    entries.push(Entry {
-                        id: id.clone(),
-                        behavior: verdict(v, "behavior", &file, name, id)?,
-                        behavior_close: verdict(v, "behaviorClose", &file, name, id)?,
-                        duration: v["duration"].as_u64().unwrap_or(0),
-                        remote_close_code: v["remoteCloseCode"].as_u64(),
-                        reportfile: v["reportfile"].as_str().map(String::from),
-                        detail: Detail::NotLoaded,
-                        accepted: accepted(v, &file, name, id)?,
-                    });
-                }
-                entries.sort_by_key(|e| id_order(&e.id));
-                let mut unique = name.clone();
-                let mut n = 2;
-                while report.agents.iter().any(|a| a.name == unique) {
-                    unique = format!("{name} ({n})");
-                    n += 1;
-                }
-                report.agents.push(Agent {
-                    name: unique,
-                    dir: dir.clone(),
-                    cases: entries,
-                });
-            }
+            report.add_index(&text, &file, &dir)?;
         }
         Ok(report)
+    }
+
+    /// Adds the agents of one index.json (`text`, read from `file`; per-case
+    /// files are looked up in `dir`).
+    pub fn add_index(&mut self, text: &str, file: &Path, dir: &Path) -> Result<(), String> {
+        let report = self;
+        let index: Value = super::json::parse(text).map_err(|e| format!("{}: not valid JSON ({e})", file.display()))?;
+        let agents = index
+            .as_object()
+            .ok_or_else(|| format!("{}: expected an object of agents", file.display()))?;
+        if agents.is_empty() {
+            return Err(format!("{}: the report has no agent", file.display()));
+        }
+        for (name, cases) in agents {
+            let cases = cases
+                .as_object()
+                .ok_or_else(|| format!("{}: agent {name}: expected an object of cases", file.display()))?;
+            let mut entries = Vec::new();
+            for (id, v) in cases {
+                entries.push(Entry {
+                    id: id.clone(),
+                    behavior: verdict(v, "behavior", file, name, id)?,
+                    behavior_close: verdict(v, "behaviorClose", file, name, id)?,
+                    duration: v["duration"].as_u64().unwrap_or(0),
+                    remote_close_code: v["remoteCloseCode"].as_u64(),
+                    reportfile: v["reportfile"].as_str().map(String::from),
+                    detail: Detail::NotLoaded,
+                    accepted: accepted(v, file, name, id)?,
+                });
+            }
+            entries.sort_by_key(|e| id_order(&e.id));
+            let mut unique = name.clone();
+            let mut n = 2;
+            while report.agents.iter().any(|a| a.name == unique) {
+                unique = format!("{name} ({n})");
+                n += 1;
+            }
+            report.agents.push(Agent {
+                name: unique,
+                dir: dir.to_path_buf(),
+                cases: entries,
+            });
+        }
+        Ok(())
     }
 
     /// Loads every per-case file. Missing and unreadable ones are marked
