@@ -23,6 +23,26 @@ fn fake_server(f: fn(TcpStream)) -> u16 {
     port
 }
 
+/// Like `fake_server`, but the first connection (wsspec's probe that the
+/// target is a WebSocket server at all) gets a proper upgrade.
+fn fake_server_after_probe(f: fn(TcpStream)) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, s) in l.incoming().flatten().enumerate() {
+            if n == 0 {
+                std::thread::spawn(move || {
+                    let mut s = s;
+                    accept(&mut s);
+                });
+            } else {
+                std::thread::spawn(move || f(s));
+            }
+        }
+    });
+    port
+}
+
 /// Reads the upgrade request and returns its Sec-WebSocket-Key.
 fn read_request(s: &mut TcpStream) -> String {
     let mut buf = Vec::new();
@@ -91,9 +111,48 @@ fn assert_all_failed_because(reports: &[Value], needle: &str) {
     }
 }
 
+/// A target that answers wsspec's first handshake with anything but an
+/// upgrade is not a WebSocket server: one line, exit 2, no FAILED cases.
+#[test]
+fn a_target_that_is_not_a_websocket_server_is_bad_input() {
+    let http = fake_server(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    });
+    let silent = fake_server(|mut s| {
+        read_request(&mut s);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let garbage = fake_server(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n");
+    });
+    for (port, needle) in [
+        (http, "HTTP 200"),
+        (silent, "did not finish within"),
+        (garbage, "malformed"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let start = Instant::now();
+        let o = run(&[
+            "test-server",
+            &format!("ws://127.0.0.1:{port}/"),
+            "--open-timeout",
+            "2",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{needle}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(needle) && err.contains(&port.to_string()), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(15), "{:?}", start.elapsed());
+    }
+}
+
 #[test]
 fn http_200_instead_of_101() {
-    let port = fake_server(|mut s| {
+    let port = fake_server_after_probe(|mut s| {
         read_request(&mut s);
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
     });
@@ -120,7 +179,7 @@ fn wrong_sec_websocket_accept() {
 
 #[test]
 fn peer_that_never_answers_the_handshake() {
-    let port = fake_server(|mut s| {
+    let port = fake_server_after_probe(|mut s| {
         read_request(&mut s);
         std::thread::sleep(Duration::from_secs(30));
     });

@@ -105,7 +105,7 @@ pub fn close_frame(code: Option<u16>, reason: Option<&[u8]>) -> Step {
 
 pub fn message(payload: impl AsRef<[u8]>, binary: bool) -> Event {
     Event::Message {
-        payload: payload.as_ref().to_vec(),
+        payload: super::body::Body::of(payload.as_ref()),
         binary,
     }
 }

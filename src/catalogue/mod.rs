@@ -2,6 +2,7 @@
 //! case a small value saying what is sent and what is expected. The engine
 //! in `crate::engine` runs them; nothing here does I/O.
 
+pub mod body;
 mod build;
 mod s10_misc;
 mod s12_compression;
@@ -78,7 +79,7 @@ impl fmt::Display for Behavior {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Message {
-        payload: Vec<u8>,
+        payload: body::Body,
         binary: bool,
     },
     Pong(Vec<u8>),

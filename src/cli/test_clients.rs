@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::spec::read_server_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
-use crate::engine::CaseOutcome;
+use crate::engine::Summary;
 use crate::fuzzing_server::{Config, Server, serve};
 
 #[derive(clap::Args)]
@@ -78,7 +78,8 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         exclude_agent_cases: agent_rules,
         outdir: outdir.clone(),
         opts,
-    });
+    })
+    .map_err(|e| format!("cannot write reports to {}: {e}", outdir.display()))?;
     println!(
         "wsspec test-clients: {} for any client at ws://{addr}",
         super::count_of(count, "case")
@@ -88,16 +89,22 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         _ = serve(listener, server.clone()) => Ok(EXIT_OK),
         _ = tokio::signal::ctrl_c() => Ok(EXIT_OK),
         Some(agent) = async { if args.once { updated.recv().await } else { std::future::pending().await } } => {
-            let outcomes: Vec<CaseOutcome> = server.outcomes();
-            let failed = outcomes.iter().any(CaseOutcome::failed);
+            let outcomes: Vec<Summary> = server.summaries();
+            let failed = outcomes.iter().any(Summary::failed);
+            if outcomes.is_empty() {
+                // A driver that only asked for reports: nothing was tested,
+                // and CI must not read that as a pass.
+                return Err(format!(
+                    "{agent}: no case was run before /updateReports; the client must run /runCase for each case first"
+                )
+                .into());
+            }
             eprintln!(
                 "{agent}: {} in {:.2} s",
                 super::count_of(outcomes.len(), "case"),
                 started.elapsed().as_secs_f64()
             );
-            if outcomes.is_empty() {
-                eprintln!("{agent}: no case was run");
-            } else {
+            {
                 let mut rendered = super::report::load(std::slice::from_ref(&outdir))?;
                 if let Some(old) = &baseline {
                     let cmp = args.gate.compare(&rendered, old)?;

@@ -9,9 +9,9 @@ use std::time::Instant;
 use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::catalogue::select::excluded_for_agent;
-use crate::engine::CaseOutcome;
-use crate::engine::schedule::{progress_bar, run_against_server};
-use crate::engine::transport::{Target, client_connect};
+use crate::engine::schedule::{Stop, progress_bar, run_against_server};
+use crate::engine::transport::{OpenFailure, Target, client_connect};
+use crate::engine::{Discard, Summary};
 use crate::report;
 
 #[derive(clap::Args)]
@@ -97,8 +97,9 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         });
     }
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
-    let mut outcomes: Vec<CaseOutcome> = Vec::new();
+    let mut summaries: Vec<Summary> = Vec::new();
     let mut timings = Vec::new();
+    let mut target_errors = Vec::new();
     // Every target must answer before anything is said or run: an
     // unreachable one is one line of bad input, nothing else.
     let mut agents = Vec::with_capacity(servers.len());
@@ -113,6 +114,8 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if cases.iter().any(|c| c.deflate.is_some()) {
         eprintln!("sections 12-13 send {}", opts.testdata.describe());
     }
+    let cannot_write = |e: std::io::Error| format!("cannot write reports to {}: {e}", outdir.display());
+    let writer = std::sync::Mutex::new(report::writer::Writer::create(&outdir).map_err(cannot_write)?);
     for (server, agent) in servers.iter().zip(agents) {
         let mine: Vec<_> = cases
             .iter()
@@ -134,27 +137,57 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
                 }
             })
         });
-        let got = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb).await;
+        let run = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb, &writer).await;
         if let Some(t) = ticker {
             t.abort();
         }
         pb.finish_and_clear();
-        let unopened = got.iter().filter(|o| !o.opened()).count();
-        if unopened > 0 && probe(server, opts.open_timeout).await.is_err() {
-            eprintln!(
-                "{agent}: the server stopped answering during the run: {} could not open a connection",
-                super::count_of(unopened, "case")
-            );
+        let why = |r: &str| {
+            r.trim_start_matches("The case could not run: ")
+                .trim_end_matches('.')
+                .to_string()
+        };
+        match &run.stop {
+            Stop::Completed => {
+                let unopened = run.cases.iter().filter(|c| !c.opened).count();
+                if unopened > 0 && probe(server, opts.open_timeout).await.is_err() {
+                    eprintln!(
+                        "{agent}: the server stopped answering during the run: {} could not open a connection",
+                        super::count_of(unopened, "case")
+                    );
+                }
+            }
+            Stop::NeverOpened(reason) => target_errors.push(format!(
+                "{}: no case could open a connection ({}); the target was given up after {:.1} s",
+                server.target.url,
+                why(reason),
+                started.elapsed().as_secs_f64()
+            )),
+            Stop::StoppedAnswering { not_run, reason } => eprintln!(
+                "{agent}: the server stopped answering during the run ({}): {} not run, FAILED",
+                why(reason),
+                super::count_of(*not_run, "case")
+            ),
         }
         timings.push(format!(
             "{agent}: {} in {:.2} s",
-            super::count_of(got.len(), "case"),
+            super::count_of(run.cases.len(), "case"),
             started.elapsed().as_secs_f64()
         ));
-        outcomes.extend(got);
+        summaries.extend(run.cases);
     }
-    report::autobahn::write(&outdir, &outcomes)
-        .map_err(|e| format!("cannot write reports to {}: {e}", outdir.display()))?;
+    let notes = writer
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .finish()
+        .map_err(cannot_write)?;
+    for n in notes {
+        eprintln!("wsspec: note: {n}");
+    }
+    if !target_errors.is_empty() {
+        // Reports hold what ran; the run itself says nothing of conformance.
+        return Err(target_errors.join("; ").into());
+    }
     for t in timings {
         eprintln!("{t}");
     }
@@ -175,7 +208,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if baseline.is_some() {
         return Ok(super::report::gate_exit(&rendered));
     }
-    Ok(if outcomes.iter().any(CaseOutcome::failed) {
+    Ok(if summaries.iter().any(Summary::failed) {
         EXIT_FAILED_CASES
     } else {
         EXIT_OK
@@ -211,8 +244,8 @@ async fn retry_regressions(
         let mut settled = false;
         for _ in 0..retries {
             let hidden = indicatif::ProgressBar::hidden();
-            let again = run_against_server(vec![case.clone()], target, &change.agent, opts, 1, &hidden).await;
-            let Some(o) = again.first() else { break };
+            let again = run_against_server(vec![case.clone()], target, &change.agent, opts, 1, &hidden, &Discard).await;
+            let Some(o) = again.cases.first() else { break };
             let pair = (o.verdict.behavior, o.verdict.behavior_close);
             seen.push(pair);
             if !report::baseline::worse(change.before, pair) || accepted.contains(&pair) {
@@ -232,10 +265,11 @@ async fn retry_regressions(
     }
 }
 
-/// Checks the server can be reached at all and learns its agent name from
-/// the Server header when none was given. A server that cannot be reached
-/// is bad input; one that answers the handshake wrongly is tested, and
-/// every case reports why it failed.
+/// Checks that a WebSocket server answers at all and learns its agent name
+/// from the Server header when none was given. Nothing listening, no answer
+/// within the open timeout, or an answer that is not an upgrade (HTTP 200,
+/// not HTTP at all) is bad input: one line, no 517 FAILED. A server that
+/// upgrades, but wrongly, is tested, and every case says why it failed.
 async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<String, BadInput> {
     match client_connect(&server.target, open_timeout, &[]).await {
         Ok((stream, _, _, head, _)) => {
@@ -246,8 +280,12 @@ async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<Str
                 .or_else(|| head.get("server").map(str::to_string))
                 .unwrap_or_else(|| "UnknownServer".into()))
         }
-        Err((reason, _, _)) if reason.starts_with("cannot connect") => {
-            Err(format!("{}: {reason}", server.target.url).into())
+        Err(e) if e.kind.not_a_websocket_server() => {
+            let hint = match e.kind {
+                OpenFailure::NotUpgraded | OpenFailure::NoHttp => ": not a WebSocket endpoint",
+                _ => "",
+            };
+            Err(format!("{}: {}{hint}", server.target.url, e.reason).into())
         }
         Err(_) => Ok(server.agent.clone().unwrap_or_else(|| "UnknownServer".into())),
     }

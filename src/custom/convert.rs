@@ -198,7 +198,7 @@ fn describe_events(outcomes: &[(Behavior, Vec<Event>)]) -> String {
                     format!(
                         "a {} message of {} octets",
                         if *binary { "binary" } else { "text" },
-                        payload.len()
+                        payload.len
                     )
                 }
                 Event::Pong(p) => format!("a pong of {} octets", p.len()),
@@ -380,7 +380,7 @@ fn event(e: EventDef) -> Result<Event, String> {
                 length: m.length,
             };
             Event::Message {
-                payload: payload(&p)?.bytes().into_owned(),
+                payload: crate::catalogue::body::Body::of(&payload(&p)?.bytes()),
                 binary: m.binary,
             }
         }

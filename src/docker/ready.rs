@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use super::container::Container;
-use crate::engine::transport::{Target, client_connect};
+use crate::engine::transport::{OpenFailure, Target, client_connect};
 
 const POLL: Duration = Duration::from_millis(200);
 
@@ -28,11 +28,11 @@ pub async fn server(target: &Target, limit: Duration) -> Result<(), String> {
         let left = limit.saturating_sub(start.elapsed()).max(Duration::from_millis(100));
         match client_connect(target, left.min(Duration::from_secs(5)), &[]).await {
             Ok(_) => return Ok(()),
-            Err((reason, _, _)) if reason.starts_with("cannot connect") => last = reason,
-            Err((reason, _, _)) => {
+            Err(e) if e.kind == OpenFailure::Connect => last = e.reason,
+            Err(e) => {
                 return Err(format!(
-                    "{} answers, but not as a WebSocket server: {reason}",
-                    target.url
+                    "{} answers, but not as a WebSocket server: {}",
+                    target.url, e.reason
                 ));
             }
         }

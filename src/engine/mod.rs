@@ -15,5 +15,5 @@ pub mod transport;
 pub mod verdict;
 pub mod wirelog;
 
-pub use outcome::CaseOutcome;
+pub use outcome::{CaseOutcome, Discard, Sink, Summary};
 pub use session::{Role, Session, SessionOptions};

@@ -68,7 +68,46 @@ impl CaseOutcome {
 
     /// FAILED in either verdict (or an unclean close): what makes a run fail.
     pub fn failed(&self) -> bool {
-        self.verdict.behavior == Behavior::Failed
-            || matches!(self.verdict.behavior_close, Behavior::Failed | Behavior::Unclean)
+        self.verdict.failed()
     }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            index: self.index,
+            id: self.id.clone(),
+            verdict: self.verdict.clone(),
+            opened: self.opened(),
+        }
+    }
+}
+
+/// What a run keeps of a case once its outcome has gone to the report:
+/// outcomes hold wire logs and events, and a run keeps none of them.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub index: usize,
+    pub id: String,
+    pub verdict: Verdict,
+    pub opened: bool,
+}
+
+impl Summary {
+    pub fn failed(&self) -> bool {
+        self.verdict.failed()
+    }
+}
+
+/// Where finished cases go as they finish (the report writer).
+pub trait Sink: Send + Sync {
+    fn outcome(&self, o: CaseOutcome);
+    /// A note on a case already handed over.
+    fn finding(&self, agent: &str, id: &str, text: &str);
+}
+
+/// A sink that keeps nothing (a re-run whose verdict alone matters).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn outcome(&self, _: CaseOutcome) {}
+    fn finding(&self, _: &str, _: &str, _: &str) {}
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::session::{Session, State, Timer};
+use super::session::{MAX_REPLY_BACKLOG, Session, State, Timer};
 use crate::catalogue::{Check, Event};
 use crate::wire::decode::{LengthEncoding, Piece};
 use crate::wire::frame::{FrameHeader, opcode};
@@ -15,6 +15,11 @@ const CONTROL_KEEP: usize = 125;
 
 /// The most events a case records; the largest case expects ten.
 const MAX_EVENTS: usize = 10_000;
+
+/// The most frames a connection may send us. The most a conforming peer
+/// sends is in 9.3.1/9.4.1 when it echoes 4 MiB in 64-octet fragments:
+/// 65,536. Anything far past that is a flood.
+const MAX_FRAMES: u64 = 2_000_000;
 
 impl Session<'_> {
     pub fn on_bytes(&mut self, data: &[u8], now: Instant) {
@@ -42,6 +47,15 @@ impl Session<'_> {
     }
 
     fn on_frame_begin(&mut self, h: FrameHeader, enc: LengthEncoding) {
+        self.rx.frames += 1;
+        if self.rx.frames > MAX_FRAMES {
+            // Failing while closing drops TCP: the flood stops here.
+            self.fail(
+                close::POLICY_VIOLATION,
+                &format!("more than {MAX_FRAMES} frames on one connection"),
+            );
+            return;
+        }
         // RSV1 marks a compressed message, on its first frame only, once
         // permessage-deflate is agreed; every other reserved bit is an error.
         let compressed_start =
@@ -108,7 +122,9 @@ impl Session<'_> {
             self.rx.validate_utf8 = h.opcode == opcode::TEXT;
             self.rx.utf8.reset();
             self.rx.utf8_last = None;
-            self.rx.message.clear();
+            self.rx.received = 0;
+            self.rx.body = Default::default();
+            self.rx.same = true;
             self.rx.declared = 0;
             self.rx.compressed = compressed_start;
             if let (true, Some(codec)) = (compressed_start, self.deflate.as_mut()) {
@@ -143,7 +159,8 @@ impl Session<'_> {
         }
     }
 
-    /// Message bytes (inflated if need be): validated, then kept.
+    /// Message bytes (inflated if need be): validated, then taken in as far
+    /// as the case's check needs them. No message is kept whole.
     fn take_message_data(&mut self, chunk: &[u8]) {
         if self.rx.validate_utf8 {
             let status = self.rx.utf8.feed(chunk);
@@ -152,28 +169,38 @@ impl Session<'_> {
                 self.invalid_payload("invalid UTF-8 in a text message");
             }
         }
-        if !self.closing.failed_by_me {
-            self.rx.message.extend_from_slice(chunk);
+        if self.closing.failed_by_me {
+            return;
+        }
+        let at = self.rx.received as usize;
+        self.rx.received += chunk.len() as u64;
+        match self.case.check {
+            Check::Events { .. } => self.rx.body.feed(chunk),
+            Check::Compressed { .. } => {
+                let awaited = self.echo.awaited.get(at..at.saturating_add(chunk.len()));
+                self.rx.same &= awaited == Some(chunk);
+            }
+            Check::Echo { .. } => {}
         }
     }
 
     /// Inflates compressed message data (or, at the end, the restored
-    /// tail), never past the message size limit.
+    /// tail), never past the message size limit, piece by piece.
     fn inflate(&mut self, chunk: &[u8], end: bool) {
         if self.closing.failed_by_me {
             return;
         }
-        let Some(codec) = self.deflate.as_mut() else { return };
-        let limit = (self.opts.max_message as usize).saturating_sub(self.rx.message.len());
-        let mut out = Vec::new();
+        let Some(mut codec) = self.deflate.take() else { return };
+        let limit = self.opts.max_message.saturating_sub(self.rx.received);
+        let mut sink = |piece: &[u8]| self.take_message_data(piece);
         let r = if end {
-            codec.end_message(&mut out, limit)
+            codec.end_message(limit, &mut sink)
         } else {
-            codec.inflate(chunk, &mut out, limit)
+            codec.inflate(chunk, limit, &mut sink)
         };
-        self.take_message_data(&out);
+        self.deflate = Some(codec);
         match r {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(e) if e.contains("limit") => self.fail(close::MESSAGE_TOO_BIG, &e),
             Err(e) => self.invalid_payload(&e),
         }
@@ -212,11 +239,9 @@ impl Session<'_> {
         }
         self.rx.inside_message = false;
         if !self.closing.failed_by_me {
-            let payload = std::mem::take(&mut self.rx.message);
             let binary = self.rx.binary;
-            self.on_message(payload, binary);
+            self.on_message(binary);
         }
-        self.rx.message = Vec::new();
     }
 
     fn on_control_frame(&mut self, op: u8, payload: Vec<u8>) {
@@ -228,9 +253,23 @@ impl Session<'_> {
             }
             // A ping is answered while open; nothing is recorded.
             opcode::PING if self.state == State::Open => {
+                if self.reply_backlog > MAX_REPLY_BACKLOG {
+                    self.fail(
+                        close::POLICY_VIOLATION,
+                        &format!(
+                            "the peer sends pings and does not read our pongs: {} octets of pongs wait unsent",
+                            self.reply_backlog
+                        ),
+                    );
+                    return;
+                }
                 let mut h = FrameHeader::new(opcode::PONG, true, payload.len() as u64);
                 h.mask = self.role_mask();
                 self.send_frame(h, &payload, None, None, false);
+                if let Some(super::session::Write::Data { reply, bytes, .. }) = self.out.last_mut() {
+                    *reply = true;
+                    self.reply_backlog += bytes.len() as u64;
+                }
             }
             opcode::PONG => self.record(Event::Pong(payload)),
             _ => {}
@@ -274,9 +313,10 @@ impl Session<'_> {
         }
     }
 
-    fn on_message(&mut self, payload: Vec<u8>, binary: bool) {
+    fn on_message(&mut self, binary: bool) {
+        let got = self.rx.received;
         if let Check::Compressed { data, count, .. } = self.case.check {
-            self.on_compressed_echo(payload, binary, data.binary(), count);
+            self.on_compressed_echo(got, binary, data.binary(), count);
             return;
         }
         let Check::Echo {
@@ -286,18 +326,19 @@ impl Session<'_> {
             binary: want_binary,
         } = &self.case.check
         else {
+            let payload = self.rx.body.finish();
             self.record(Event::Message { payload, binary });
             return;
         };
         let kind = |b: bool| if b { "binary" } else { "text" };
-        if binary != *want_binary || payload.len() != *len {
+        if binary != *want_binary || got != *len as u64 {
             self.echo.passed = false;
             self.echo.result = Some(format!(
                 "Expected a {} message of {} octets, got a {} message of {}.",
                 kind(*want_binary),
                 len,
                 kind(binary),
-                payload.len()
+                got
             ));
         } else {
             self.echo.rounds_done += 1;
@@ -313,7 +354,7 @@ impl Session<'_> {
                 "Received {} {} message(s) of {} octets.",
                 rounds,
                 kind(binary),
-                len
+                got
             ));
         }
         self.log.set_enabled(true);
@@ -322,7 +363,7 @@ impl Session<'_> {
 
     /// A compression case's echo: identical to what was sent, then the next
     /// message, until `count`; any difference fails the case at once.
-    fn on_compressed_echo(&mut self, payload: Vec<u8>, binary: bool, want_binary: bool, count: usize) {
+    fn on_compressed_echo(&mut self, len: u64, binary: bool, want_binary: bool, count: usize) {
         let kind = |b: bool| if b { "binary" } else { "text" };
         let problem = if binary != want_binary {
             Some(format!(
@@ -330,13 +371,13 @@ impl Session<'_> {
                 kind(binary),
                 kind(want_binary)
             ))
-        } else if payload.len() != self.echo.awaited.len() {
+        } else if len != self.echo.awaited.len() as u64 {
             Some(format!(
                 "the echo has {} bytes; {} were sent",
-                payload.len(),
+                len,
                 self.echo.awaited.len()
             ))
-        } else if payload != self.echo.awaited {
+        } else if !self.rx.same {
             Some("the echo's content differs from what was sent".to_string())
         } else {
             None

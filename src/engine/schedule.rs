@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Notify;
 
-use super::outcome::CaseOutcome;
+use super::outcome::{CaseOutcome, Sink, Summary};
 use super::session::SessionOptions;
 use super::transport::{Activity, Target, run_client_case};
 use crate::catalogue::{Behavior, Case};
@@ -37,22 +37,30 @@ pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
 const COMPRESSION_AT_ONCE: usize = 1;
 
 /// Whether a verdict is one Autobahn's lone run could have given otherwise.
-fn worth_confirming(o: &CaseOutcome) -> bool {
+fn worth_confirming(s: &Summary) -> bool {
     let settled = |b: Behavior| matches!(b, Behavior::Ok | Behavior::Informational | Behavior::Unimplemented);
-    !(settled(o.verdict.behavior) && settled(o.verdict.behavior_close))
+    !(settled(s.verdict.behavior) && settled(s.verdict.behavior_close))
+}
+
+/// Which run of a doubtful case gives the verdict.
+enum Confirmed {
+    /// The lone run, as Autobahn runs every case (with a finding if the run
+    /// among others differed).
+    Alone(Box<CaseOutcome>, Summary),
+    /// The first run, already written, with this finding added to it.
+    First(String),
 }
 
 /// The lone run's outcome, noting what the run among others gave if it
 /// differed.
-fn confirmed(mut together: CaseOutcome, mut alone: CaseOutcome) -> CaseOutcome {
-    if together.opened() && !alone.opened() {
+fn confirmed(together: &Summary, mut alone: CaseOutcome) -> Confirmed {
+    if together.opened && !alone.opened() {
         // The peer went away (or refused us) in between: the lone run says
         // nothing of the case.
-        together.findings.push(format!(
+        return Confirmed::First(format!(
             "Run again alone, as Autobahn runs every case, no connection opened ({}); the verdict is the first run's.",
             alone.verdict.result.trim_end_matches('.')
         ));
-        return together;
     }
     let (t, a) = (&together.verdict, &alone.verdict);
     if (t.behavior, t.behavior_close) != (a.behavior, a.behavior_close) {
@@ -65,7 +73,8 @@ fn confirmed(mut together: CaseOutcome, mut alone: CaseOutcome) -> CaseOutcome {
             a.behavior_close.as_str(),
         ));
     }
-    alone
+    let summary = alone.summary();
+    Confirmed::Alone(Box::new(alone), summary)
 }
 
 /// Counts cases run together that are not finished and not idle.
@@ -102,8 +111,64 @@ impl Activity for Busy {
     }
 }
 
-/// Runs `cases` against the server at `target`; outcomes come back in
-/// catalogue order, numbered from 1.
+/// How a run against one server ended, beyond its cases.
+#[derive(Debug)]
+pub enum Stop {
+    /// Every case ran (or was judged).
+    Completed,
+    /// Not one case could open a connection: the target is not a server
+    /// that can be tested (the reason is the last case's).
+    NeverOpened(String),
+    /// The server stopped answering during the run; the cases after that
+    /// were not run, and are FAILED saying so.
+    StoppedAnswering { not_run: usize, reason: String },
+}
+
+/// What a run against one server gives: a summary per case, in catalogue
+/// order, numbered from 1 (the outcomes went to the sink), and how it ended.
+pub struct Run {
+    pub cases: Vec<Summary>,
+    pub stop: Stop,
+}
+
+/// Cases in a row that opened no connection before the server is taken
+/// for dead (when none ever opened) or asked once more (when some had).
+const DEAD_AFTER: usize = 8;
+
+/// Notices a server that is not there: `DEAD_AFTER` cases in a row that
+/// could not open a connection.
+#[derive(Default)]
+struct Breaker {
+    opened_any: bool,
+    in_a_row: usize,
+    last_reason: String,
+    dead: bool,
+    not_run: usize,
+}
+
+impl Breaker {
+    /// Counts a finished case; true when the server should be asked again.
+    fn count(&mut self, o: &CaseOutcome) -> bool {
+        if o.opened() {
+            self.opened_any = true;
+            self.in_a_row = 0;
+            return false;
+        }
+        self.in_a_row += 1;
+        self.last_reason = o.verdict.result.clone();
+        if self.in_a_row >= DEAD_AFTER && !self.dead {
+            if !self.opened_any {
+                self.dead = true;
+                return false;
+            }
+            return true;
+        }
+        false
+    }
+}
+
+/// Runs `cases` against the server at `target`, handing each outcome to
+/// `sink` as it is decided.
 pub async fn run_against_server(
     cases: Vec<Case>,
     target: &Target,
@@ -111,7 +176,8 @@ pub async fn run_against_server(
     opts: &SessionOptions,
     jobs: usize,
     progress: &ProgressBar,
-) -> Vec<CaseOutcome> {
+    sink: &dyn Sink,
+) -> Run {
     let cases: Vec<(usize, Arc<Case>)> = cases
         .into_iter()
         .enumerate()
@@ -123,6 +189,8 @@ pub async fn run_against_server(
         count: AtomicUsize::new(together.len()),
         quiet: Notify::new(),
     });
+    let breaker = Arc::new(std::sync::Mutex::new(Breaker::default()));
+    let dead = |b: &std::sync::Mutex<Breaker>| b.lock().unwrap_or_else(|e| e.into_inner()).dead;
     // Compression cases (12.x, 13.x) take one at a time: see the module note.
     let compressing = Arc::new(tokio::sync::Semaphore::new(COMPRESSION_AT_ONCE));
     let spawn = |(index, case): (usize, Arc<Case>), track: Option<Arc<Busy>>| {
@@ -132,6 +200,7 @@ pub async fn run_against_server(
         let agent_name = agent.clone();
         let opts = opts.clone();
         let progress = progress.clone();
+        let breaker = breaker.clone();
         async move {
             progress.set_message(case.id.clone());
             let for_report = case.clone();
@@ -140,8 +209,37 @@ pub async fn run_against_server(
                     crate::catalogue::Check::Compressed { .. } => compressing.acquire_owned().await.ok(),
                     _ => None,
                 };
-                let activity = track.as_deref().map(|b| b as &dyn Activity);
-                let o = run_client_case(&case, index, &target, &agent, &opts, activity).await;
+                let skip = {
+                    let mut b = breaker.lock().unwrap_or_else(|e| e.into_inner());
+                    if b.dead {
+                        b.not_run += 1;
+                    }
+                    b.dead.then(|| b.last_reason.clone())
+                };
+                let o = match skip {
+                    Some(why) => CaseOutcome::unopened(
+                        &case,
+                        index,
+                        &agent,
+                        super::transport::utc_now(),
+                        0,
+                        &format!(
+                            "not run: {DEAD_AFTER} cases in a row before it could not open a connection ({})",
+                            why.trim_start_matches("The case could not run: ").trim_end_matches('.')
+                        ),
+                    ),
+                    None => {
+                        run_client_case(
+                            &case,
+                            index,
+                            &target,
+                            &agent,
+                            &opts,
+                            track.as_deref().map(|b| b as &dyn Activity),
+                        )
+                        .await
+                    }
+                };
                 if let Some(b) = &track {
                     b.down();
                 }
@@ -164,26 +262,76 @@ pub async fn run_against_server(
             outcome
         }
     };
+    // Each finished case: counted by the breaker (which may ask the server
+    // once more whether it is there), summarised, handed to the sink.
+    let settle = |o: CaseOutcome| {
+        let breaker = breaker.clone();
+        async move {
+            let ask = breaker.lock().unwrap_or_else(|e| e.into_inner()).count(&o);
+            if ask {
+                let alive = super::transport::client_connect(target, opts.open_timeout, &[])
+                    .await
+                    .is_ok();
+                let mut b = breaker.lock().unwrap_or_else(|e| e.into_inner());
+                if alive {
+                    b.in_a_row = 0;
+                } else {
+                    b.dead = true;
+                }
+            }
+            let summary = o.summary();
+            sink.outcome(o);
+            summary
+        }
+    };
     let together_run = futures_util::stream::iter(together.into_iter().map(|c| spawn(c, Some(busy.clone()))))
         .buffer_unordered(jobs.max(1))
-        .collect::<Vec<CaseOutcome>>();
+        .then(settle)
+        .collect::<Vec<Summary>>();
     let alone_run = async {
         busy.until_quiet().await;
         let mut out = Vec::new();
         for c in alone {
-            out.push(spawn(c, None).await);
+            let o = spawn(c, None).await;
+            out.push(settle(o).await);
         }
         out
     };
     let (together_out, alone_out) = tokio::join!(together_run, alone_run);
-    let (doubtful, mut out): (Vec<_>, Vec<_>) = together_out.into_iter().partition(worth_confirming);
+    let mut out = Vec::with_capacity(together_out.len() + alone_out.len());
+    let mut doubtful = Vec::new();
+    for s in together_out {
+        if worth_confirming(&s) && !dead(&breaker) {
+            doubtful.push(s);
+        } else {
+            out.push(s);
+        }
+    }
     progress.inc_length(doubtful.len() as u64);
     for first in doubtful {
         let case = by_index[first.index - 1].clone();
         let again = spawn((first.index, case), None).await;
-        out.push(confirmed(first, again));
+        match confirmed(&first, again) {
+            Confirmed::Alone(o, summary) => {
+                sink.outcome(*o);
+                out.push(summary);
+            }
+            Confirmed::First(note) => {
+                sink.finding(agent, &first.id, &note);
+                out.push(first);
+            }
+        }
     }
     out.extend(alone_out);
     out.sort_by_key(|o| o.index);
-    out
+    let b = breaker.lock().unwrap_or_else(|e| e.into_inner());
+    let stop = match (b.dead, b.opened_any) {
+        (false, _) => Stop::Completed,
+        (true, false) => Stop::NeverOpened(b.last_reason.clone()),
+        (true, true) => Stop::StoppedAnswering {
+            not_run: b.not_run,
+            reason: b.last_reason.clone(),
+        },
+    };
+    Run { cases: out, stop }
 }

@@ -41,6 +41,8 @@ pub enum Write {
         bytes: Vec<u8>,
         chop: Option<usize>,
         sync: bool,
+        /// A pong: its octets count against `MAX_REPLY_BACKLOG` until written.
+        reply: bool,
     },
     /// Frames queued before this and not yet started need not be sent: the
     /// peer has closed and our close reply should go out as soon as
@@ -105,6 +107,9 @@ pub struct Closing {
     pub remote_close_reason: Option<String>,
     /// Why we failed the connection, when we did.
     pub failure: Option<String>,
+    /// Why we dropped TCP, when we did in the middle of closing. Autobahn
+    /// leaves `wasNotCleanReason` empty then; the verdict says this instead.
+    pub dropped_because: Option<String>,
 }
 
 /// Progress of a 9.x echo case.
@@ -114,7 +119,7 @@ pub(super) struct EchoProgress {
     pub passed: bool,
     pub result: Option<String>,
     /// Compression cases: where the next message starts in the test data,
-    /// and the message whose echo is awaited.
+    /// and the message whose echo is awaited (ours: its size is the case's).
     pub data_ptr: usize,
     pub awaited: Vec<u8>,
 }
@@ -132,9 +137,16 @@ pub(super) struct Inbound {
     pub compressed: bool,
     pub utf8: Utf8Validator,
     pub utf8_last: Option<Utf8Status>,
-    pub message: Vec<u8>,
+    /// Octets of the message so far (inflated, when compressed).
+    pub received: u64,
+    /// What events record of the message: never the whole of it.
+    pub body: crate::catalogue::body::BodyHasher,
+    /// A compression case: the message matches the awaited echo so far.
+    pub same: bool,
     pub declared: u64,
     pub control: Vec<u8>,
+    /// Frames received on the connection.
+    pub frames: u64,
 }
 
 pub struct Session<'c> {
@@ -157,7 +169,15 @@ pub struct Session<'c> {
     /// The permessage-deflate codec, when the extension was agreed.
     pub(super) deflate: Option<Codec>,
     pub agreement: Option<Agreement>,
+    /// Octets of pongs queued and not yet written: the transport sets it
+    /// before bytes come in, the session adds the pongs it queues.
+    pub reply_backlog: u64,
 }
+
+/// The most pong octets that may wait unsent. A peer that floods pings and
+/// does not read our pongs would otherwise grow the queue without bound;
+/// it fails the case instead.
+pub const MAX_REPLY_BACKLOG: u64 = 1024 * 1024;
 
 impl<'c> Session<'c> {
     pub fn new(case: &'c Case, role: Role, opts: SessionOptions, start: Instant, agreement: Option<Agreement>) -> Self {
@@ -181,6 +201,7 @@ impl<'c> Session<'c> {
             now: start,
             deflate: agreement.map(|a| Codec::new(&a, role == Role::Server)),
             agreement,
+            reply_backlog: 0,
         }
     }
 
@@ -228,6 +249,12 @@ impl<'c> Session<'c> {
         match t {
             Timer::Kill => {
                 self.log.timer(json!(["KLE"]));
+                if self.state == State::Closing {
+                    self.closing.dropped_because.get_or_insert_with(|| {
+                        "the case's time ran out (its kill timer fired) before the closing handshake ended, so we dropped TCP"
+                            .into()
+                    });
+                }
                 self.fail(close::GOING_AWAY, "Going Away");
             }
             Timer::CloseAfter => {
@@ -290,7 +317,12 @@ impl<'c> Session<'c> {
             }
             _ => self.log.tx_octets(&bytes, sync),
         }
-        self.out.push(Write::Data { bytes, chop, sync });
+        self.out.push(Write::Data {
+            bytes,
+            chop,
+            sync,
+            reply: false,
+        });
     }
 
     /// The mask a frame of ours carries: a client masks, a server does not.
@@ -347,6 +379,9 @@ impl<'c> Session<'c> {
         self.closing.failed_by_me = true;
         self.closing.failure.get_or_insert_with(|| reason.to_string());
         if self.state == State::Closing {
+            self.closing
+                .dropped_because
+                .get_or_insert_with(|| format!("we dropped TCP on an error while closing ({reason})"));
             self.drop_tcp();
         } else {
             let r = reason.as_bytes();

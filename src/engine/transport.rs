@@ -92,56 +92,89 @@ pub fn case_bound(case: &Case) -> Duration {
 /// the request sent, the answer head and what the answer agreed to.
 pub type Connected = (TcpStream, Vec<u8>, String, handshake::Head, handshake::Answer);
 
-pub async fn client_connect(
-    target: &Target,
-    open_timeout: Duration,
-    offers: &[Offer],
-) -> Result<Connected, (String, bool, String)> {
+/// Why a connection did not open.
+#[derive(Debug)]
+pub struct OpenError {
+    pub reason: String,
+    pub kind: OpenFailure,
+    /// The request sent, if it was.
+    pub request: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// No TCP connection.
+    Connect,
+    /// No complete answer within the open timeout.
+    Timeout,
+    /// Closed, or answered with something that is not HTTP.
+    NoHttp,
+    /// An HTTP answer other than 101: not a WebSocket endpoint.
+    NotUpgraded,
+    /// A 101 answer that breaks RFC 6455 §4.1: a WebSocket server, wrong.
+    BadAnswer,
+}
+
+impl OpenFailure {
+    /// Whether nothing at the address speaks WebSocket: a target error
+    /// when the very first connection fails so, not a verdict.
+    pub fn not_a_websocket_server(self) -> bool {
+        self != OpenFailure::BadAnswer
+    }
+}
+
+pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[Offer]) -> Result<Connected, OpenError> {
     let fut = async {
-        let stream = TcpStream::connect(&target.addr)
-            .await
-            .map_err(|e| (format!("cannot connect to {}: {e}", target.addr), false, String::new()))?;
+        let stream = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
+            reason: format!("cannot connect to {}: {e}", target.addr),
+            kind: OpenFailure::Connect,
+            request: String::new(),
+        })?;
         stream.set_nodelay(true).ok();
         client_handshake(stream, target, offers).await
     };
     match tokio::time::timeout(open_timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err((
-            format!("the opening handshake did not finish within {open_timeout:?}"),
-            true,
-            String::new(),
-        )),
+        Err(_) => Err(OpenError {
+            reason: format!("the opening handshake did not finish within {open_timeout:?}"),
+            kind: OpenFailure::Timeout,
+            request: String::new(),
+        }),
     }
 }
 
-async fn client_handshake(
-    mut stream: TcpStream,
-    target: &Target,
-    offers: &[Offer],
-) -> Result<Connected, (String, bool, String)> {
+async fn client_handshake(mut stream: TcpStream, target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {
     let key = handshake::new_key();
     let request = handshake::client_request(&target.host, &target.resource, &key, USER_AGENT, offers);
     let req_text = String::from_utf8_lossy(&request).into_owned();
-    let fail = |m: String| (m, false, req_text.clone());
+    let fail = |kind: OpenFailure| {
+        let request = req_text.clone();
+        move |reason: String| OpenError { reason, kind, request }
+    };
     stream
         .write_all(&request)
         .await
-        .map_err(|e| fail(format!("sending the opening handshake failed: {e}")))?;
+        .map_err(|e| fail(OpenFailure::NoHttp)(format!("sending the opening handshake failed: {e}")))?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let n = stream
             .read(&mut chunk)
             .await
-            .map_err(|e| fail(format!("reading the handshake answer failed: {e}")))?;
+            .map_err(|e| fail(OpenFailure::NoHttp)(format!("reading the handshake answer failed: {e}")))?;
         if n == 0 {
-            return Err(fail(
+            return Err(fail(OpenFailure::NoHttp)(
                 "the server closed the connection during the opening handshake".into(),
             ));
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some((head, used)) = handshake::parse_response(&buf).map_err(fail)? {
-            let answer = handshake::verify_response(&head, &key, offers).map_err(fail)?;
+        if let Some((head, used)) = handshake::parse_response(&buf).map_err(fail(OpenFailure::NoHttp))? {
+            let kind = if head.status == 101 {
+                OpenFailure::BadAnswer
+            } else {
+                OpenFailure::NotUpgraded
+            };
+            let answer = handshake::verify_response(&head, &key, offers).map_err(fail(kind))?;
             let rest = buf[used..].to_vec();
             return Ok((stream, rest, req_text, head, answer));
         }
@@ -173,10 +206,10 @@ pub async fn run_client_case(
             };
             run_opened(case, index, Role::Client, opened, agent, opts, activity).await
         }
-        Err((reason, timeout, request)) => {
-            let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &reason);
-            o.was_open_handshake_timeout = timeout;
-            o.http_request = request;
+        Err(e) => {
+            let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &e.reason);
+            o.was_open_handshake_timeout = e.kind == OpenFailure::Timeout;
+            o.http_request = e.request;
             o
         }
     }
@@ -263,17 +296,25 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
     let (mut rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::unbounded_channel();
     let epoch = Arc::new(AtomicU64::new(0));
+    // Pong octets handed to the writer and not yet written (see MAX_REPLY_BACKLOG).
+    let unsent_replies = Arc::new(AtomicU64::new(0));
     let pause = session.opts.write_pause;
-    let mut writer = tokio::spawn(write_loop(wr, rx, epoch.clone(), pause));
+    let mut writer = tokio::spawn(write_loop(wr, rx, epoch.clone(), unsent_replies.clone(), pause));
     let hard = Instant::now() + bound;
     let mut buf = vec![0u8; 64 * 1024];
     let mut idle = false;
     let send = |out: &mut Vec<Write>| {
         for w in out.drain(..) {
-            if let Write::Purge = w {
-                epoch.fetch_add(1, Ordering::SeqCst);
-            } else {
-                let _ = tx.send((epoch.load(Ordering::SeqCst), w));
+            match w {
+                Write::Purge => {
+                    epoch.fetch_add(1, Ordering::SeqCst);
+                }
+                w => {
+                    if let Write::Data { reply: true, bytes, .. } = &w {
+                        unsent_replies.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+                    }
+                    let _ = tx.send((epoch.load(Ordering::SeqCst), w));
+                }
             }
         }
     };
@@ -298,6 +339,7 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
                 }
                 Ok(n) => {
                     quick_ack(rd.as_ref());
+                    session.reply_backlog = unsent_replies.load(Ordering::SeqCst);
                     session.on_bytes(&buf[..n], Instant::now())
                 }
             },
@@ -357,8 +399,14 @@ async fn write_loop(
     mut wr: OwnedWriteHalf,
     mut rx: mpsc::UnboundedReceiver<(u64, Write)>,
     epoch: Arc<AtomicU64>,
+    unsent_replies: Arc<AtomicU64>,
     pause: Option<Duration>,
 ) {
+    let written = |reply: bool, n: usize| {
+        if reply {
+            unsent_replies.fetch_sub(n as u64, Ordering::SeqCst);
+        }
+    };
     let mut next: Option<(u64, Write)> = None;
     let stale = |e: u64| e < epoch.load(Ordering::SeqCst);
     // A steady beat for chopped writes: missed beats are not made up, so a
@@ -376,10 +424,17 @@ async fn write_loop(
                 None => break,
             },
         };
-        let Write::Data { mut bytes, chop, sync } = w else {
+        let Write::Data {
+            mut bytes,
+            chop,
+            sync,
+            reply,
+        } = w
+        else {
             break;
         };
         if stale(e) {
+            written(reply, bytes.len());
             continue;
         }
         let ok = match chop {
@@ -399,6 +454,7 @@ async fn write_loop(
             // A frame on its own: its own write, never coalesced.
             _ if sync => wr.write_all(&bytes).await.is_ok(),
             _ => {
+                let mut replies = if reply { bytes.len() } else { 0 };
                 while bytes.len() < COALESCE
                     && let Ok(more) = rx.try_recv()
                 {
@@ -409,25 +465,30 @@ async fn write_loop(
                                 bytes: b,
                                 chop: None,
                                 sync: false,
+                                reply: r,
                             },
-                        ) if !stale(e2) => bytes.extend_from_slice(&b),
-                        (
-                            e2,
-                            Write::Data {
-                                chop: None,
-                                sync: false,
-                                ..
-                            },
-                        ) if stale(e2) => {}
+                        ) => {
+                            if r {
+                                replies += b.len();
+                            }
+                            if !stale(e2) {
+                                bytes.extend_from_slice(&b);
+                            }
+                        }
                         other => {
                             next = Some(other);
                             break;
                         }
                     }
                 }
-                wr.write_all(&bytes).await.is_ok()
+                let ok = wr.write_all(&bytes).await.is_ok();
+                written(true, replies);
+                ok
             }
         };
+        if sync || chop.is_some_and(|c| c > 0) {
+            written(reply, bytes.len());
+        }
         if !ok {
             // The peer is gone; what is left is dropped with the socket.
             break;

@@ -14,6 +14,13 @@ pub struct Verdict {
     pub result_close: String,
 }
 
+impl Verdict {
+    /// FAILED in either verdict (or an unclean close): what makes a run fail.
+    pub fn failed(&self) -> bool {
+        self.behavior == Behavior::Failed || matches!(self.behavior_close, Behavior::Failed | Behavior::Unclean)
+    }
+}
+
 /// The verdict when the opening handshake never completed.
 pub fn not_opened(reason: &str) -> Verdict {
     Verdict {
@@ -71,7 +78,10 @@ pub fn judge(s: &Session) -> Verdict {
         v.behavior_close = Behavior::Unclean;
         v.result_close = format!(
             "The closing handshake was to be clean: {}.",
-            c.was_not_clean_reason.as_deref().unwrap_or("it was not")
+            c.was_not_clean_reason
+                .as_deref()
+                .or(c.dropped_because.as_deref())
+                .unwrap_or("it was not")
         );
     } else if let Some(code) = c.remote_close_code.filter(|code| !exp.codes.contains(code)) {
         v.behavior_close = Behavior::WrongCode;

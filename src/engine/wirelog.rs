@@ -1,17 +1,31 @@
 //! The record of a connection: Autobahn's wire-log rows (so tools that read
 //! its per-case files read ours), a timestamp per row, and octet and frame
 //! counts both ways.
+//!
+//! A peer decides how many frames it sends, so the rows kept are bounded:
+//! the first `HEAD_ROWS` and the last `TAIL_ROWS`, with a count of those
+//! dropped in between (a `["WLD", n]` row where they were, and
+//! `wirelogDropped` in the per-case file).
 
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 /// How much payload a row shows, as Autobahn does.
 const SHOWN: usize = 64;
 
+/// Rows kept from the start of a connection, and from its end.
+pub const HEAD_ROWS: usize = 1000;
+pub const TAIL_ROWS: usize = 1000;
+
 pub fn hex_of(data: &[u8]) -> String {
+    hex_shown(data, data.len() as u64)
+}
+
+/// The first octets of a payload of `len` in hex, " ..." when cut.
+fn hex_shown(data: &[u8], len: u64) -> String {
     let mut s: String = data.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
-    if data.len() > SHOWN - 4 {
+    if len > (SHOWN - 4) as u64 {
         s.push_str(" ...");
     }
     s
@@ -19,20 +33,29 @@ pub fn hex_of(data: &[u8]) -> String {
 
 /// Payload as text when it is UTF-8, else as `0x` and hex.
 pub fn text_or_hex(data: &[u8]) -> String {
+    shown(data, data.len() as u64)
+}
+
+/// Like `text_or_hex`, for a payload of `len` octets of which `data` are
+/// the first ones kept.
+pub fn shown(data: &[u8], len: u64) -> String {
     let cut = &data[..data.len().min(SHOWN)];
     match std::str::from_utf8(cut) {
-        Ok(s) if data.len() > SHOWN - 4 => format!("{s} ..."),
+        Ok(s) if len > (SHOWN - 4) as u64 => format!("{s} ..."),
         Ok(s) => s.to_string(),
-        Err(_) => format!("0x{}", hex_of(data)),
+        Err(_) => format!("0x{}", hex_shown(data, len)),
     }
 }
 
 pub struct WireLog {
     start: Instant,
     pub enabled: bool,
-    pub rows: Vec<Value>,
-    /// Milliseconds since the case started, one per row.
-    pub times: Vec<f64>,
+    /// The first rows, each with its time in milliseconds since the start.
+    head: Vec<(f64, Value)>,
+    /// The last rows, once the head is full.
+    tail: VecDeque<(f64, Value)>,
+    /// Rows dropped between head and tail.
+    pub dropped: u64,
     pub rx_octets: BTreeMap<usize, u64>,
     pub tx_octets: BTreeMap<usize, u64>,
     pub rx_frames: BTreeMap<u8, u64>,
@@ -44,8 +67,9 @@ impl WireLog {
         WireLog {
             start,
             enabled,
-            rows: Vec::new(),
-            times: Vec::new(),
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            dropped: 0,
             rx_octets: BTreeMap::new(),
             tx_octets: BTreeMap::new(),
             rx_frames: BTreeMap::new(),
@@ -55,15 +79,31 @@ impl WireLog {
 
     fn push(&mut self, row: Value) {
         if self.enabled {
-            self.rows.push(row);
-            self.times.push(self.start.elapsed().as_secs_f64() * 1000.0);
+            self.push_always(row);
         }
     }
 
     /// Rows that mark the script's timers are kept even when frames are not.
     fn push_always(&mut self, row: Value) {
-        self.rows.push(row);
-        self.times.push(self.start.elapsed().as_secs_f64() * 1000.0);
+        let at = self.start.elapsed().as_secs_f64() * 1000.0;
+        if self.head.len() < HEAD_ROWS {
+            self.head.push((at, row));
+            return;
+        }
+        self.tail.push_back((at, row));
+        if self.tail.len() > TAIL_ROWS {
+            self.tail.pop_front();
+            self.dropped += 1;
+        }
+    }
+
+    /// The rows kept, in order, with a `WLD` row where rows were dropped.
+    pub fn rows(&self) -> impl Iterator<Item = (f64, Value)> + '_ {
+        let gap = (self.dropped > 0).then(|| {
+            let at = self.tail.front().map_or(0.0, |(t, _)| *t);
+            (at, json!(["WLD", self.dropped]))
+        });
+        self.head.iter().cloned().chain(gap).chain(self.tail.iter().cloned())
     }
 
     pub fn set_enabled(&mut self, on: bool) {
@@ -87,6 +127,7 @@ impl WireLog {
         }
     }
 
+    /// A frame received; `payload` holds its first octets (at most `SHOWN`).
     pub fn rx_frame(&mut self, h: &crate::wire::frame::FrameHeader, payload: &[u8], len: u64) {
         *self.rx_frames.entry(h.opcode).or_default() += 1;
         if !self.enabled {
@@ -95,7 +136,7 @@ impl WireLog {
         let mask = h.mask.map(|k| hex_of(&k));
         self.push(json!([
             "RF",
-            [len, text_or_hex(payload)],
+            [len, shown(payload, len)],
             h.opcode,
             h.fin,
             h.rsv,

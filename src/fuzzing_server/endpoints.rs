@@ -21,9 +21,15 @@ const STATUS_WAIT: Duration = Duration::from_secs(60);
 pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
     let started = utc_now();
     let read = tokio::time::timeout(server.config.opts.open_timeout, read_head(&mut stream)).await;
-    let Ok(Ok((head, rest))) = read else {
-        // Silent, malformed or oversize: nothing to answer.
-        return;
+    let (head, rest) = match read {
+        Ok(Ok(r)) => r,
+        // Malformed or oversize: said, so a client's author sees why.
+        Ok(Err(Unread::Bad(why))) => {
+            answer_and_close(stream, &handshake::http_error(400, &why)).await;
+            return;
+        }
+        // Silent or gone: nothing to answer.
+        Ok(Err(Unread::Gone)) | Err(_) => return,
     };
     let (path, query) = split_target(&head.path);
     let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -125,12 +131,16 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
             say_and_close(stream, Some(json!({"behavior": behavior}).to_string())).await;
         }
         _ => {
-            let written = server.write_reports();
-            if let Err(e) = &written {
-                eprintln!(
+            match server.write_reports() {
+                Ok(notes) => {
+                    for n in notes {
+                        eprintln!("wsspec test-clients: note: {n}");
+                    }
+                }
+                Err(e) => eprintln!(
                     "wsspec test-clients: cannot write reports to {}: {e}",
                     server.config.outdir.display()
-                );
+                ),
             }
             say_and_close(stream, None).await;
             let _ = server.updated.send(agent);
@@ -138,11 +148,13 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
     }
 }
 
+/// Writes the case's file and keeps its summary; the outcome is dropped.
 fn store(server: &Server, outcome: CaseOutcome) {
+    server.writer.lock().unwrap_or_else(|e| e.into_inner()).add(&outcome);
     let mut r = server.results.lock().unwrap_or_else(|e| e.into_inner());
     r.entry(outcome.agent.clone())
         .or_default()
-        .insert(outcome.index, outcome);
+        .insert(outcome.index, outcome.summary());
     drop(r);
     server.stored.notify_waiters();
 }
@@ -192,19 +204,59 @@ async fn say_and_close(mut stream: TcpStream, text: Option<String>) {
     .await;
 }
 
-async fn read_head(stream: &mut TcpStream) -> Result<(handshake::Head, Vec<u8>), String> {
+/// Why no request head was read.
+enum Unread {
+    Gone,
+    Bad(String),
+}
+
+async fn read_head(stream: &mut TcpStream) -> Result<(handshake::Head, Vec<u8>), Unread> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        let n = stream.read(&mut chunk).await.map_err(|_| Unread::Gone)?;
         if n == 0 {
-            return Err("closed".into());
+            return Err(Unread::Gone);
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some((head, used)) = handshake::parse_request(&buf)? {
+        if let Some((head, used)) = handshake::parse_request(&buf).map_err(Unread::Bad)? {
             return Ok((head, buf[used..].to_vec()));
         }
     }
+}
+
+/// How long a refusal may take: a client that does not read, or keeps
+/// sending, gets nothing more.
+const REFUSAL_BOUND: Duration = Duration::from_secs(1);
+
+/// Writes an HTTP refusal and closes: our side first, then what the client
+/// still sends is read and dropped for a moment, so the close is not a
+/// reset that would discard the answer before the client reads it.
+async fn answer_and_close(mut stream: TcpStream, answer: &[u8]) {
+    let _ = tokio::time::timeout(REFUSAL_BOUND, async {
+        stream.write_all(answer).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut left: usize = 256 * 1024;
+        while left > 0 {
+            let n = stream.read(&mut sink).await?;
+            if n == 0 {
+                break;
+            }
+            left = left.saturating_sub(n);
+        }
+        std::io::Result::Ok(())
+    })
+    .await;
+}
+
+/// Answers a client over `MAX_CLIENTS` with 503 and closes.
+pub async fn refuse(stream: TcpStream) {
+    let why = format!(
+        "wsspec serves at most {} clients at once; try again when one has finished",
+        super::MAX_CLIENTS
+    );
+    answer_and_close(stream, &handshake::http_error(503, &why)).await;
 }
 
 /// Path and decoded query pairs of a request target.

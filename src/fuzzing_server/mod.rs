@@ -13,7 +13,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};
 
 use crate::catalogue::Case;
-use crate::engine::{CaseOutcome, SessionOptions};
+use crate::engine::{SessionOptions, Summary};
+use crate::report::writer::Writer;
 
 pub struct Config {
     /// The selected cases; case N of the protocol is `cases[N - 1]`.
@@ -23,12 +24,20 @@ pub struct Config {
     pub opts: SessionOptions,
 }
 
-/// Results so far, by agent and case number.
-pub type Results = BTreeMap<String, BTreeMap<usize, CaseOutcome>>;
+/// Results so far, by agent and case number: each outcome is written to
+/// the report as its case ends, and only its summary is kept.
+pub type Results = BTreeMap<String, BTreeMap<usize, Summary>>;
+
+/// Clients served at once. Each holds a case's state (up to a 16 MiB
+/// message of ours in 9.x), so a crowd of clients that never read is
+/// refused with 503 rather than allowed to grow memory without bound.
+pub const MAX_CLIENTS: usize = 64;
 
 pub struct Server {
     pub config: Config,
     pub results: Mutex<Results>,
+    pub writer: Mutex<Writer>,
+    slots: Arc<tokio::sync::Semaphore>,
     /// Woken whenever a result is stored (for `/getCaseStatus`).
     pub stored: Notify,
     /// Told the agent of every `/updateReports`, once its reports are written.
@@ -36,31 +45,31 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(config: Config) -> (Arc<Server>, mpsc::UnboundedReceiver<String>) {
+    /// A server writing its reports into `config.outdir` (whose previous
+    /// report is cleared).
+    pub fn new(config: Config) -> std::io::Result<(Arc<Server>, mpsc::UnboundedReceiver<String>)> {
         let (tx, rx) = mpsc::unbounded_channel();
         let server = Server {
+            writer: Mutex::new(Writer::create(&config.outdir)?),
             config,
             results: Mutex::new(BTreeMap::new()),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_CLIENTS)),
             stored: Notify::new(),
             updated: tx,
         };
-        (Arc::new(server), rx)
+        Ok((Arc::new(server), rx))
     }
 
-    /// Every outcome so far, in agent then case order.
-    pub fn outcomes(&self) -> Vec<CaseOutcome> {
-        let mut r = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::new();
-        for cases in r.values_mut() {
-            out.extend(std::mem::take(cases).into_values());
-        }
-        out
-    }
-
-    pub fn write_reports(&self) -> std::io::Result<()> {
+    /// Every case summary so far, in agent then case order.
+    pub fn summaries(&self) -> Vec<Summary> {
         let r = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        let all: Vec<&CaseOutcome> = r.values().flat_map(|c| c.values()).collect();
-        crate::report::autobahn::write_refs(&self.config.outdir, &all)
+        r.values().flat_map(|c| c.values().cloned()).collect()
+    }
+
+    /// Writes index.json (per-case files are written as cases end); the
+    /// notes are lines to print once.
+    pub fn write_reports(&self) -> std::io::Result<Vec<String>> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).finish()
     }
 }
 
@@ -71,7 +80,18 @@ pub async fn serve(listener: TcpListener, server: Arc<Server>) {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(endpoints::handle(stream, server.clone()));
+                match server.slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        let server = server.clone();
+                        tokio::spawn(async move {
+                            endpoints::handle(stream, server).await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        tokio::spawn(endpoints::refuse(stream));
+                    }
+                }
             }
             Err(e) => {
                 eprintln!("wsspec test-clients: accept failed: {e}");

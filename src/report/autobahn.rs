@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catalogue::Event;
 use crate::engine::CaseOutcome;
-use crate::engine::wirelog::text_or_hex;
+use crate::engine::wirelog::{shown, text_or_hex};
 
 /// Autobahn's file-name cleaning: lower case, anything but a–z and 0–9
 /// becomes `_`, ends trimmed.
@@ -30,13 +30,16 @@ pub fn clean_for_filename(s: &str) -> String {
     spaced.trim().replace(' ', "_")
 }
 
-pub fn report_file_name(agent: &str, id: &str) -> String {
-    format!("{}_case_{}.json", clean_for_filename(agent), id.replace('.', "_"))
+/// The per-case file of case `id` for an agent whose files start `stem`
+/// (Autobahn's: `clean_for_filename(agent)`, unless the writer must make
+/// it unique or shorter).
+pub fn case_file_name(stem: &str, id: &str) -> String {
+    format!("{stem}_case_{}.json", id.replace('.', "_"))
 }
 
 fn event_json(e: &Event) -> Value {
     match e {
-        Event::Message { payload, binary } => json!(["message", text_or_hex(payload), binary]),
+        Event::Message { payload, binary } => json!(["message", shown(&payload.head, payload.len), binary]),
         Event::Pong(p) => json!(["pong", text_or_hex(p)]),
         Event::Timeout(tag) => json!(["timeout", tag]),
     }
@@ -116,13 +119,13 @@ pub fn case_json(o: &CaseOutcome) -> Value {
             v["txOctetStats"] = counts(&w.tx_octets);
             v["rxFrameStats"] = counts(&w.rx_frames);
             v["txFrameStats"] = counts(&w.tx_frames);
-            v["wirelog"] = Value::Array(w.rows.clone());
-            v["wirelogTimes"] = json!(
-                w.times
-                    .iter()
-                    .map(|t| (t * 1000.0).round() / 1000.0)
-                    .collect::<Vec<_>>()
-            );
+            let (times, rows): (Vec<f64>, Vec<Value>) =
+                w.rows().map(|(t, r)| ((t * 1000.0).round() / 1000.0, r)).unzip();
+            v["wirelog"] = Value::Array(rows);
+            v["wirelogTimes"] = json!(times);
+            if w.dropped > 0 {
+                v["wirelogDropped"] = json!(w.dropped);
+            }
         }
         None => {
             for k in ["rxOctetStats", "txOctetStats", "rxFrameStats", "txFrameStats"] {
@@ -134,41 +137,21 @@ pub fn case_json(o: &CaseOutcome) -> Value {
     v
 }
 
-pub fn index_entry(o: &CaseOutcome) -> Value {
+/// The case's entry in index.json, naming its per-case file.
+pub fn index_entry(o: &CaseOutcome, reportfile: &str) -> Value {
     json!({
         "behavior": o.verdict.behavior.as_str(),
         "behaviorClose": o.verdict.behavior_close.as_str(),
         "duration": o.duration_ms,
         "remoteCloseCode": o.closing.remote_close_code,
-        "reportfile": report_file_name(&o.agent, &o.id),
+        "reportfile": reportfile,
     })
-}
-
-/// Writes `dir/index.json` for every agent in `outcomes` and one file per
-/// case, as Autobahn does (the index covers this run only).
-pub fn write(dir: &Path, outcomes: &[CaseOutcome]) -> std::io::Result<()> {
-    write_refs(dir, &outcomes.iter().collect::<Vec<_>>())
-}
-
-pub fn write_refs(dir: &Path, outcomes: &[&CaseOutcome]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    remove_previous(dir);
-    let mut index: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    for o in outcomes {
-        index
-            .entry(o.agent.clone())
-            .or_default()
-            .insert(o.id.clone(), index_entry(o));
-        let file = dir.join(report_file_name(&o.agent, &o.id));
-        std::fs::write(file, pretty(&case_json(o)))?;
-    }
-    std::fs::write(dir.join("index.json"), pretty(&json!(index)))
 }
 
 /// Removes the per-case files the folder's current index.json names, so a
 /// run into a used folder leaves no stale cases behind. Only plain file
 /// names inside the folder are touched.
-fn remove_previous(dir: &Path) {
+pub(super) fn remove_previous(dir: &Path) {
     let Ok(text) = std::fs::read_to_string(dir.join("index.json")) else {
         return;
     };
@@ -220,7 +203,7 @@ pub fn index_of(report: &super::model::Report) -> String {
     pretty(&Value::Object(index))
 }
 
-fn pretty(v: &Value) -> String {
+pub(super) fn pretty(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
@@ -229,6 +212,10 @@ fn pretty(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report_file_name(agent: &str, id: &str) -> String {
+        case_file_name(&clean_for_filename(agent), id)
+    }
 
     #[test]
     fn file_names_like_autobahn() {

@@ -224,6 +224,8 @@ function wirerow(row, t) {
   } else if (k === "TO" || k === "RO") {
     dir = k === "TO" ? "tx" : "rx";
     what = "octets " + row[1][0] + "  " + esc(row[1][1]);
+  } else if (k === "WLD") {
+    what = "… " + row[1] + " rows not kept (the log keeps the first and the last rows of a connection) …";
   } else {
     what = esc(JSON.stringify(row));
   }

@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod table;
+pub mod writer;
 
 /// The output formats of `wsspec report` (and of `--format` on the test commands).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -231,6 +231,8 @@ pub struct Codec {
     recv_bits: u8,
     send_reset: bool,
     recv_reset: bool,
+    /// Where inflated output lands before it is handed on.
+    scratch: Vec<u8>,
 }
 
 fn window(b: u8) -> u8 {
@@ -262,6 +264,7 @@ impl Codec {
             recv_bits: window(recv),
             send_reset,
             recv_reset,
+            scratch: Vec::new(),
         }
     }
 
@@ -310,40 +313,59 @@ impl Codec {
         }
     }
 
-    /// Inflates `data` into `out`, refusing to grow `out` past `limit`.
-    pub fn inflate(&mut self, data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+    /// Inflates `data`, handing the output to `sink` in pieces of at most
+    /// `PIECE` octets (a small input may inflate a thousandfold, so the
+    /// output is never gathered whole); fails once more than `limit` octets
+    /// have come out. Returns how many did.
+    pub fn inflate(&mut self, data: &[u8], limit: u64, sink: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
         let d = self.decompress.as_mut().ok_or("no compressed message started")?;
         let start_in = d.total_in();
+        let mut produced = 0u64;
         loop {
             let consumed = (d.total_in() - start_in) as usize;
-            if out.len() >= limit {
-                return Err(format!("the message inflates past the limit of {limit} octets"));
-            }
-            let room = (limit - out.len()).min(64 * 1024);
-            out.reserve(room);
+            self.scratch.clear();
+            self.scratch.reserve(PIECE);
             let before_out = d.total_out();
             let status = d
-                .decompress_vec(&data[consumed..], out, FlushDecompress::Sync)
+                .decompress_vec(&data[consumed..], &mut self.scratch, FlushDecompress::Sync)
                 .map_err(|e| format!("the compressed data is corrupt ({e})"))?;
+            let n = self.scratch.len();
+            if n > 0 {
+                produced += n as u64;
+                if produced > limit {
+                    return Err(format!("the message inflates past the limit of {limit} octets"));
+                }
+                sink(&self.scratch);
+            }
             let progressed = d.total_out() != before_out || (d.total_in() - start_in) as usize != consumed;
             let all_in = (d.total_in() - start_in) as usize == data.len();
             if status == Status::StreamEnd {
                 return Err("the compressed data ends the deflate stream (BFINAL), which permessage-deflate does not allow here".into());
             }
-            if all_in && out.len() < out.capacity() {
-                return Ok(());
-            }
-            if !progressed {
-                return Ok(());
+            if (all_in && n < self.scratch.capacity()) || !progressed {
+                return Ok(produced);
             }
         }
     }
 
     /// Ends a compressed message: restores the removed tail.
-    pub fn end_message(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
-        self.inflate(&[0, 0, 0xff, 0xff], out, limit)
+    pub fn end_message(&mut self, limit: u64, sink: &mut dyn FnMut(&[u8])) -> Result<u64, String> {
+        self.inflate(&[0, 0, 0xff, 0xff], limit, sink)
+    }
+
+    /// A whole compressed message (without its tail), inflated into a
+    /// vector: for tests and tools, where the data is trusted.
+    pub fn inflate_message(&mut self, data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        self.start_message();
+        let n = self.inflate(data, limit, &mut |p| out.extend_from_slice(p))?;
+        self.end_message(limit - n, &mut |p| out.extend_from_slice(p))?;
+        Ok(out)
     }
 }
+
+/// The most inflated octets handed on at once.
+const PIECE: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -376,10 +398,7 @@ mod tests {
                 let msg: Vec<u8> = format!("message {i} ").repeat(500).into_bytes();
                 let packed = tx.compress(&msg);
                 assert!(packed.len() < msg.len() / 4);
-                let mut out = Vec::new();
-                rx.start_message();
-                rx.inflate(&packed, &mut out, 1 << 20).unwrap();
-                rx.end_message(&mut out, 1 << 20).unwrap();
+                let out = rx.inflate_message(&packed, 1 << 20).unwrap();
                 assert_eq!(out, msg);
             }
         }
@@ -392,10 +411,19 @@ mod tests {
         assert!(packed.len() * 50 < 4 << 20, "{}", packed.len());
         let mut rx = Codec::new(&Agreement::default(), true);
         rx.start_message();
-        let mut out = Vec::new();
-        let err = rx.inflate(&packed, &mut out, 1 << 20).unwrap_err();
+        let (mut out, mut biggest) = (0, 0);
+        let err = rx
+            .inflate(&packed, 1 << 20, &mut |p| {
+                out += p.len();
+                biggest = biggest.max(p.len());
+            })
+            .unwrap_err();
         assert!(err.contains("limit"), "{err}");
-        assert!(out.len() <= 1 << 20);
+        assert!(out <= 1 << 20);
+        assert!(
+            biggest <= PIECE,
+            "the output is handed on in pieces, never gathered: {biggest}"
+        );
     }
 
     #[test]

@@ -241,6 +241,7 @@ pub fn http_error(status: u16, reason: &str) -> Vec<u8> {
         404 => "Not Found",
         405 => "Method Not Allowed",
         426 => "Upgrade Required",
+        503 => "Service Unavailable",
         _ => "Error",
     };
     let extra = if status == 426 {

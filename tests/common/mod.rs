@@ -9,8 +9,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The wsspec under test: this build, or the binary `WSSPEC_BIN` names (to
+/// show that a test fails on an earlier build, before a fix).
 pub fn wsspec() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wsspec"))
+    match std::env::var_os("WSSPEC_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::new(env!("CARGO_BIN_EXE_wsspec")),
+    }
 }
 
 pub fn run(args: &[&str]) -> Output {
