@@ -6,8 +6,10 @@
 # cargo-fuzz needs nightly features; the stable toolchain gives them with
 # RUSTC_BOOTSTRAP=1 (install it with `cargo install cargo-fuzz`). Seeds are
 # made from the repository (case files, a report, sample handshakes); a
-# crash leaves its input in fuzz/artifacts/TARGET/, to be kept as a test in
-# tests/fuzz_regressions.rs once fixed. Exit 1 when a target failed.
+# crash leaves its input in fuzz/artifacts/TARGET/: once fixed, copy it into
+# fuzz/regressions/TARGET/, where tests/fuzz_regressions.rs runs it in the
+# ordinary suite (and the next fuzzing starts from it). Exit 1 when a
+# target failed.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${1:-600}
@@ -38,7 +40,7 @@ failed=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   echo "== $t: $secs s"
-  if ! cargo fuzz run -O "$t" "corpus/$t" "$seeds/$t" -- \
+  if ! cargo fuzz run -O "$t" "corpus/$t" "$seeds/$t" "regressions/$t" -- \
       -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=65536 -print_final_stats=1 2>&1 \
       | grep -E '^(stat::|==[0-9]+==|SUMMARY|Done|#[0-9]+.*DONE)|panicked|artifact' ; then
     :

@@ -31,8 +31,14 @@ fn matches_oracle(url: Option<&str>, oracle: &str, exit: i32) -> (tempfile::Temp
         "stderr: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let ours = read_json(&out.path().join("index.json"));
+    let mut ours = read_json(&out.path().join("index.json"));
     let theirs = read_json(&repo(oracle));
+    // 3.2–3.4 and 4.x.3–5 are races inside a peer (see RACES): under load
+    // the Python websockets server echoes 3.3's first message before
+    // failing (OK) where Autobahn's run caught it failing first (NON-STRICT).
+    if url.is_some() {
+        tolerate_races(&mut ours, &theirs);
+    }
     let (n, filter): (usize, fn(&str) -> bool) = if url.is_some() {
         (301, sections_1_to_10)
     } else {

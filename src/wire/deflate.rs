@@ -261,7 +261,10 @@ impl Codec {
             decompress: None,
             // zlib cannot deflate with an 8-bit window; 9 is what it uses then.
             send_bits: window(send).max(9),
-            recv_bits: window(recv),
+            // Nor inflate with one (flate2 panics): a 9-bit window reads
+            // every stream an 8-bit one does, since its distances are a
+            // superset. Found by fuzz/deflate.
+            recv_bits: window(recv).max(9),
             send_reset,
             recv_reset,
             scratch: Vec::new(),
@@ -401,6 +404,23 @@ mod tests {
                 let out = rx.inflate_message(&packed, 1 << 20).unwrap();
                 assert_eq!(out, msg);
             }
+        }
+    }
+
+    /// RFC 7692 allows 8-bit windows; zlib has no 8-bit inflater, and
+    /// asking flate2 for one panicked (found by fuzz/deflate).
+    #[test]
+    fn an_8_bit_window_is_inflated() {
+        let a = Agreement {
+            server_max_window_bits: 8,
+            client_max_window_bits: 8,
+            ..Default::default()
+        };
+        for server in [false, true] {
+            let mut tx = Codec::new(&a, server);
+            let mut rx = Codec::new(&a, !server);
+            let msg = b"an eight-bit window, ".repeat(40);
+            assert_eq!(rx.inflate_message(&tx.compress(&msg), 1 << 20).unwrap(), msg);
         }
     }
 
