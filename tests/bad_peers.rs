@@ -23,26 +23,6 @@ fn fake_server(f: fn(TcpStream)) -> u16 {
     port
 }
 
-/// Like `fake_server`, but the first connection (wsspec's probe that the
-/// target is a WebSocket server at all) gets a proper upgrade.
-fn fake_server_after_probe(f: fn(TcpStream)) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for (n, s) in l.incoming().flatten().enumerate() {
-            if n == 0 {
-                std::thread::spawn(move || {
-                    let mut s = s;
-                    accept(&mut s);
-                });
-            } else {
-                std::thread::spawn(move || f(s));
-            }
-        }
-    });
-    port
-}
-
 /// Reads the upgrade request and returns its Sec-WebSocket-Key.
 fn read_request(s: &mut TcpStream) -> String {
     let mut buf = Vec::new();

@@ -73,22 +73,8 @@ fn measured(mut cmd: Command, limit: Duration) -> Measured {
 }
 
 fn hostile_server(mode: &str, header: Option<&str>) -> (Peer, u16) {
-    let port = free_port();
-    let mut cmd = Command::new(python());
-    cmd.arg(repo("tests/peers/hostile_server.py"))
-        .arg(mode)
-        .arg(port.to_string());
-    if let Some(h) = header {
-        cmd.args(["--server-header", h]);
-    }
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 starts");
-    let mut peer = Peer(child);
-    wait_for_port(port, Duration::from_secs(20), &mut peer);
-    (peer, port)
+    let after: Vec<&str> = header.map(|h| vec!["--server-header", h]).unwrap_or_default();
+    python_peer("hostile_server.py", &[mode], &after)
 }
 
 /// Runs `cases` against the hostile server and then a well-behaved one
@@ -264,20 +250,9 @@ fn a_listener_that_never_completes_connections() {
 /// gives up after the first cases, with one line and exit 2.
 #[test]
 fn a_server_that_answers_once_then_never() {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for (n, s) in l.incoming().flatten().enumerate() {
-            let mut s = s;
-            if n == 0 {
-                answer_upgrade(&mut s, "");
-            } else {
-                std::thread::spawn(move || {
-                    let _s = s;
-                    std::thread::sleep(Duration::from_secs(120));
-                });
-            }
-        }
+    let port = fake_server_after_probe(|s| {
+        let _s = s;
+        std::thread::sleep(Duration::from_secs(120));
     });
     let out = tempfile::tempdir().unwrap();
     let mut cmd = wsspec();

@@ -31,14 +31,17 @@ fn render(inputs: &[&Path], format: &str, out: &Path) -> std::process::Output {
     wsspec().args(&args).output().unwrap()
 }
 
-/// Headline counts per verdict of an index's single agent.
+/// Counts per verdict of an index's single agent, as the page counts them.
 fn counts(index: &Value) -> std::collections::BTreeMap<String, usize> {
     let mut m = std::collections::BTreeMap::new();
     for v in only_agent(index).values() {
         let b = v["behavior"].as_str().unwrap();
         let c = v["behaviorClose"].as_str().unwrap();
-        let h = if b == "FAILED" || c == "FAILED" || c == "UNCLEAN" {
+        // The page's cell: the worse of the two verdicts.
+        let h = if b == "FAILED" || c == "FAILED" {
             "FAILED"
+        } else if ["UNCLEAN", "WRONG CODE", "FAILED BY CLIENT"].contains(&c) {
+            c
         } else {
             b
         };

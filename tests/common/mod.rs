@@ -127,11 +127,19 @@ pub fn websockets_server() -> (Peer, u16) {
 
 /// Starts `tests/peers/SCRIPT PORT`, a server on Python websockets.
 pub fn python_server(script: &str) -> (Peer, u16) {
-    let port = free_port();
     require_websockets();
+    python_peer(script, &[], &[])
+}
+
+/// Starts `tests/peers/SCRIPT BEFORE... PORT AFTER...` on a free port and
+/// waits until it listens.
+pub fn python_peer(script: &str, before: &[&str], after: &[&str]) -> (Peer, u16) {
+    let port = free_port();
     let child = Command::new(python())
         .arg(repo(&format!("tests/peers/{script}")))
+        .args(before)
         .arg(port.to_string())
+        .args(after)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -380,4 +388,22 @@ pub fn ran_to_the_end(o: &Output) {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+/// A server on a free port whose first connection (wsspec's probe that the
+/// target is a WebSocket server at all) gets a proper upgrade and every
+/// later one is treated with `f`.
+pub fn fake_server_after_probe(f: fn(std::net::TcpStream)) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, mut s) in l.incoming().flatten().enumerate() {
+            if n == 0 {
+                answer_upgrade(&mut s, "");
+            } else {
+                std::thread::spawn(move || f(s));
+            }
+        }
+    });
+    port
 }
