@@ -208,7 +208,7 @@ async fn run_supervised(cmd: Command) -> Result<u8, BadInput> {
         .into());
     }
     staging.commit()?;
-    let report = super::report::load(std::slice::from_ref(&out))?;
+    let report = super::report::load(std::slice::from_ref(&out), common.output.format)?;
     super::report::emit(&report, &common.output)?;
     eprintln!("reports: {}", out.join("index.json").display());
     let failed = report.agents.iter().any(|a| a.cases.iter().any(|e| e.failed()));

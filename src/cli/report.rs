@@ -136,20 +136,26 @@ impl Drop for Fetched {
 /// Loads `inputs` (folders, index files, or http(s):// URLs of either),
 /// with their per-case files; missing per-case files are noted once and
 /// marked in the output.
-pub async fn load_any(inputs: &[PathBuf]) -> Result<Report, BadInput> {
+pub async fn load_any(inputs: &[PathBuf], format: Format) -> Result<Report, BadInput> {
     let mut fetched = Fetched::default();
     let mut local = Vec::new();
     for i in inputs {
         local.push(fetched.local(i, true).await?);
     }
-    load(&local).map_err(|e| BadInput(fetched.name(e.0)))
+    load(&local, format).map_err(|e| BadInput(fetched.name(e.0)))
 }
 
-/// Loads `inputs`, with per-case files where the format needs them; missing
-/// per-case files are noted once and marked in the output.
-pub fn load(inputs: &[PathBuf]) -> Result<Report, BadInput> {
+/// Loads `inputs` with their per-case files, for rendering in `format`;
+/// missing per-case files are noted once and marked in the output.
+pub fn load(inputs: &[PathBuf], format: Format) -> Result<Report, BadInput> {
     let mut report = Report::load(inputs)?;
-    let (missing, unreadable) = report.load_details();
+    // Wire logs are for the page only.
+    let rows = if format == Format::Html {
+        crate::report::html::MAX_ROWS
+    } else {
+        0
+    };
+    let (missing, unreadable) = report.load_details(rows);
     if missing > 0 {
         let first = unreadable.map_or(String::new(), |u| format!(" (the first unreadable: {u})"));
         eprintln!("wsspec: note: {missing} per-case files are missing or unreadable; those cases are marked{first}");
@@ -209,7 +215,7 @@ pub fn gate_exit(report: &Report) -> u8 {
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     check_output(&args.out)?;
-    let mut report = load_any(&args.inputs).await?;
+    let mut report = load_any(&args.inputs, args.out.format).await?;
     let Some(base) = &args.gate.baseline else {
         emit(&report, &args.out)?;
         return Ok(EXIT_OK);

@@ -191,7 +191,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     for t in timings {
         eprintln!("{t}");
     }
-    let mut rendered = super::report::load(std::slice::from_ref(&outdir))?;
+    let mut rendered = super::report::load(std::slice::from_ref(&outdir), args.output.format)?;
     if let Some(old) = &baseline {
         let cmp = args.gate.compare(&rendered, old)?;
         for m in &cmp.missing {

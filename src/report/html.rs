@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::model::{Detail, Report, section_of};
 
 /// Wire-log rows kept per case in the page.
-const MAX_ROWS: usize = 300;
+pub const MAX_ROWS: usize = 300;
 
 /// A description as Autobahn writes it (HTML with `<br>`) as plain text
 /// with line breaks.
@@ -46,7 +46,7 @@ fn detail_json(d: &Detail) -> Value {
     };
     let rows = v["wirelog"].as_array().cloned().unwrap_or_default();
     let times = v["wirelogTimes"].as_array().cloned().unwrap_or_default();
-    let cut = rows.len() > MAX_ROWS;
+    let cut = rows.len() > MAX_ROWS || v["wirelogCut"] == true;
     json!({
         "description": description_text(&v["description"]),
         "request": v["httpRequest"],

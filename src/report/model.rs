@@ -193,6 +193,22 @@ fn accepted(v: &Value, file: &Path, agent: &str, id: &str) -> Result<Vec<(Behavi
     Ok(out)
 }
 
+/// Keeps the first `rows` rows of a per-case file's wire log.
+fn cut_wirelog(v: &mut Value, rows: usize) {
+    let mut cut = false;
+    for key in ["wirelog", "wirelogTimes"] {
+        if let Some(list) = v.get_mut(key).and_then(Value::as_array_mut)
+            && list.len() > rows
+        {
+            list.truncate(rows);
+            cut = true;
+        }
+    }
+    if cut {
+        v["wirelogCut"] = Value::Bool(true);
+    }
+}
+
 impl Report {
     /// Reads each input: a folder holding index.json, or an index file.
     pub fn load(inputs: &[PathBuf]) -> Result<Report, String> {
@@ -260,9 +276,12 @@ impl Report {
         Ok(())
     }
 
-    /// Loads every per-case file. Missing and unreadable ones are marked
+    /// Loads every per-case file, keeping at most `wirelog_rows` rows of
+    /// each wire log (only the HTML page shows them, and a report of 517
+    /// cases with long logs would otherwise be held whole in memory; a cut
+    /// log is marked `wirelogCut`). Missing and unreadable files are marked
     /// and counted; the first unreadable one is returned, to be named once.
-    pub fn load_details(&mut self) -> (usize, Option<String>) {
+    pub fn load_details(&mut self, wirelog_rows: usize) -> (usize, Option<String>) {
         let mut missing = 0;
         let mut unreadable = None;
         for a in &mut self.agents {
@@ -279,7 +298,10 @@ impl Report {
                         missing += 1;
                     }
                     Ok(text) => match super::json::parse(&text) {
-                        Ok(v) => e.detail = Detail::Loaded(v),
+                        Ok(mut v) => {
+                            cut_wirelog(&mut v, wirelog_rows);
+                            e.detail = Detail::Loaded(v);
+                        }
                         Err(err) => {
                             e.detail = Detail::Missing;
                             missing += 1;
@@ -551,4 +573,34 @@ pub fn runs<K: PartialEq, T>(items: Vec<(K, T)>) -> Vec<(K, Vec<T>)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The renderings other than the page never see a wire log, so a report
+    /// of 517 long logs is not held whole in memory to print a table.
+    #[test]
+    fn details_keep_only_the_wire_log_rows_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<Value> = (0..5000)
+            .map(|i| serde_json::json!(["RO", [2, format!("{i:04x}")]]))
+            .collect();
+        let case = serde_json::json!({"wirelog": rows, "wirelogTimes": vec![0.5; 5000], "result": "r"});
+        std::fs::write(dir.path().join("a_case_1_1_1.json"), case.to_string()).unwrap();
+        let index = r#"{"a": {"1.1.1": {"behavior": "OK", "behaviorClose": "OK", "reportfile": "a_case_1_1_1.json"}}}"#;
+        std::fs::write(dir.path().join("index.json"), index).unwrap();
+        for (keep, left, cut) in [(0, 0, true), (300, 300, true), (10_000, 5000, false)] {
+            let mut r = Report::load(&[dir.path().to_path_buf()]).unwrap();
+            assert_eq!(r.load_details(keep), (0, None));
+            let Detail::Loaded(d) = &r.agents[0].cases[0].detail else {
+                panic!("not loaded")
+            };
+            assert_eq!(d["wirelog"].as_array().unwrap().len(), left);
+            assert_eq!(d["wirelogTimes"].as_array().unwrap().len(), left);
+            assert_eq!(d["wirelogCut"] == true, cut);
+            assert_eq!(d["result"], "r");
+        }
+    }
 }
