@@ -164,6 +164,7 @@ fn a_server_that_goes_away_gets_a_summary() {
         }
         drop(l);
     });
+    let out = tempfile::tempdir().unwrap();
     let o = run(&[
         "test-server",
         &format!("ws://127.0.0.1:{port}"),
@@ -174,13 +175,25 @@ fn a_server_that_goes_away_gets_a_summary() {
         "--jobs",
         "1",
         "--out",
-        tempfile::tempdir().unwrap().path().to_str().unwrap(),
+        out.path().to_str().unwrap(),
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains("stopped answering") && err.contains("6 cases not run"),
         "{err}"
+    );
+    // Each case not run says why once, naming the last real failure.
+    let index = read_json(&out.path().join("index.json"));
+    let not_run: Vec<String> = only_agent(&index)
+        .values()
+        .map(|e| read_json(&out.path().join(e["reportfile"].as_str().unwrap()))["result"].to_string())
+        .filter(|r| r.contains(": not run:"))
+        .collect();
+    assert_eq!(not_run.len(), 6, "{not_run:?}");
+    assert!(
+        not_run.iter().all(|r| r.matches("in a row").count() == 1),
+        "{not_run:?}"
     );
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("not run"), "{table}");

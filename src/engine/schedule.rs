@@ -154,6 +154,10 @@ impl Breaker {
             self.in_a_row = 0;
             return false;
         }
+        if self.dead {
+            // A case not run: the reason stays the last real one.
+            return false;
+        }
         self.in_a_row += 1;
         self.last_reason = o.verdict.result.clone();
         if self.in_a_row >= DEAD_AFTER && !self.dead {
