@@ -142,11 +142,6 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             t.abort();
         }
         pb.finish_and_clear();
-        let why = |r: &str| {
-            r.trim_start_matches("The case could not run: ")
-                .trim_end_matches('.')
-                .to_string()
-        };
         match &run.stop {
             Stop::Completed => {
                 let unopened = run.cases.iter().filter(|c| !c.opened).count();
@@ -160,12 +155,12 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             Stop::NeverOpened(reason) => target_errors.push(format!(
                 "{}: no case could open a connection ({}); the target was given up after {:.1} s",
                 server.target.url,
-                why(reason),
+                reason,
                 started.elapsed().as_secs_f64()
             )),
             Stop::StoppedAnswering { not_run, reason } => eprintln!(
                 "{agent}: the server stopped answering during the run ({}): {} not run, FAILED",
-                why(reason),
+                reason,
                 super::count_of(*not_run, "case")
             ),
         }

@@ -117,7 +117,7 @@ pub enum Stop {
     /// Every case ran (or was judged).
     Completed,
     /// Not one case could open a connection: the target is not a server
-    /// that can be tested (the reason is the last case's).
+    /// that can be tested (why the last case could not).
     NeverOpened(String),
     /// The server stopped answering during the run; the cases after that
     /// were not run, and are FAILED saying so.
@@ -159,7 +159,7 @@ impl Breaker {
             return false;
         }
         self.in_a_row += 1;
-        self.last_reason = o.verdict.result.clone();
+        self.last_reason = super::verdict::why_not_opened(&o.verdict.result).to_string();
         if self.in_a_row >= DEAD_AFTER && !self.dead {
             if !self.opened_any {
                 self.dead = true;
@@ -227,10 +227,7 @@ pub async fn run_against_server(
                         &agent,
                         super::transport::utc_now(),
                         0,
-                        &format!(
-                            "not run: {DEAD_AFTER} cases in a row before it could not open a connection ({})",
-                            why.trim_start_matches("The case could not run: ").trim_end_matches('.')
-                        ),
+                        &format!("not run: {DEAD_AFTER} cases in a row before it could not open a connection ({why})"),
                     ),
                     None => {
                         run_client_case(

@@ -21,14 +21,21 @@ impl Verdict {
     }
 }
 
+const NOT_OPENED: &str = "The case could not run: ";
+
 /// The verdict when the opening handshake never completed.
 pub fn not_opened(reason: &str) -> Verdict {
     Verdict {
         behavior: Behavior::Failed,
         behavior_close: Behavior::Failed,
-        result: format!("The case could not run: {reason}."),
+        result: format!("{NOT_OPENED}{reason}."),
         result_close: "The WebSocket opening handshake was never completed.".into(),
     }
+}
+
+/// The reason given to `not_opened`, back from its `result`.
+pub fn why_not_opened(result: &str) -> &str {
+    result.trim_start_matches(NOT_OPENED).trim_end_matches('.')
 }
 
 pub fn judge(s: &Session) -> Verdict {
