@@ -119,15 +119,17 @@ pub fn main() -> ExitCode {
 }
 
 async fn echo_server(listen: &str) -> Result<u8, BadInput> {
+    // As PID 1 in a container a process gets no default SIGTERM action:
+    // without a handler `docker stop` would wait 10 s and kill it. The
+    // handler goes in before the port opens, so whoever sees the port
+    // open may already stop the server cleanly.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("wsspec echo-server listening on ws://{addr}");
-    // As PID 1 in a container a process gets no default SIGTERM action:
-    // without a handler `docker stop` would wait 10 s and kill it.
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     tokio::select! {
         _ = crate::echo::server::serve(listener) => {}
         _ = tokio::signal::ctrl_c() => {}
