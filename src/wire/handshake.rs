@@ -44,6 +44,8 @@ pub fn client_request(host: &str, resource: &str, key: &str, user_agent: &str, o
 pub struct Head {
     /// The status code of a response.
     pub status: u16,
+    /// The minor HTTP version (1 for HTTP/1.1).
+    pub version: u8,
     /// Method and path of a request.
     pub method: String,
     pub path: String,
@@ -65,7 +67,7 @@ impl Head {
         self.values(name).next()
     }
 
-    fn has_token(&self, name: &str, token: &str) -> bool {
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
         self.values(name)
             .flat_map(|v| v.split(','))
             .any(|t| t.trim().eq_ignore_ascii_case(token))
@@ -75,14 +77,21 @@ impl Head {
 /// Parses a response head. `Ok(None)`: not complete yet. On success also
 /// returns how many bytes the head took (frames may follow at once).
 pub fn parse_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
+    match parse_any_response(buf)? {
+        Some((head, _)) if head.version != 1 => Err("the answer is not HTTP/1.1".into()),
+        r => Ok(r),
+    }
+}
+
+/// Parses a response head of HTTP/1.0 or 1.1 (`Head::version` says which):
+/// a refusal in HTTP/1.0 is still an HTTP refusal.
+pub fn parse_any_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
         Ok(httparse::Status::Complete(n)) => {
-            if resp.version != Some(1) {
-                return Err("the answer is not HTTP/1.1".into());
-            }
             let head = Head {
+                version: resp.version.unwrap_or(0),
                 status: resp.code.unwrap_or(0),
                 headers: collect(resp.headers),
                 raw: buf[..n].to_vec(),
@@ -105,6 +114,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
     match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) => Ok(Some((
             Head {
+                version: req.version.unwrap_or(0),
                 method: req.method.unwrap_or("").to_string(),
                 path: req.path.unwrap_or("").to_string(),
                 headers: collect(req.headers),
@@ -130,31 +140,7 @@ fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
 /// The client's checks on the server's answer (RFC 6455 §4.1, steps 1–6),
 /// as Autobahn's client makes them.
 pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Answer, String> {
-    if head.status != 101 {
-        return Err(format!("the server answered HTTP {} instead of 101", head.status));
-    }
-    match head.get("upgrade") {
-        None => return Err("the answer has no Upgrade header".into()),
-        Some(u) if !u.eq_ignore_ascii_case("websocket") => {
-            return Err(format!("the Upgrade header is {u:?}, not websocket"));
-        }
-        _ => {}
-    }
-    if !head.has_token("connection", "upgrade") {
-        return Err("the Connection header does not contain upgrade".into());
-    }
-    let accepts: Vec<&str> = head.values("sec-websocket-accept").collect();
-    match accepts.as_slice() {
-        [] => return Err("the answer has no Sec-WebSocket-Accept header".into()),
-        [got] if *got != accept_for(key) => {
-            return Err(format!(
-                "Sec-WebSocket-Accept is {got:?}, expected {:?}",
-                accept_for(key)
-            ));
-        }
-        [_] => {}
-        _ => return Err("Sec-WebSocket-Accept appears more than once".into()),
-    }
+    verify_upgrade(head, key)?;
     // Read as Autobahn's client reads it: one header line at most, any
     // permessage-deflate answer its parser takes is accepted, and what
     // RFC 7692 requires beyond that is a finding, not a failure.
@@ -181,6 +167,40 @@ pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Answe
         return Err(format!("the server chose a subprotocol we did not offer: {p}"));
     }
     Ok(Answer { agreement, findings })
+}
+
+/// The checks RFC 6455 §4.1 (steps 1–4) makes on every answer: 101,
+/// `Upgrade: websocket`, `Connection: Upgrade`, one right `Sec-WebSocket-Accept`.
+pub fn verify_upgrade(head: &Head, key: &str) -> Result<(), String> {
+    if head.version != 1 {
+        return Err("the answer is not HTTP/1.1".into());
+    }
+    if head.status != 101 {
+        return Err(format!("the server answered HTTP {} instead of 101", head.status));
+    }
+    match head.get("upgrade") {
+        None => return Err("the answer has no Upgrade header".into()),
+        Some(u) if !u.eq_ignore_ascii_case("websocket") => {
+            return Err(format!("the Upgrade header is {u:?}, not websocket"));
+        }
+        _ => {}
+    }
+    if !head.has_token("connection", "upgrade") {
+        return Err("the Connection header does not contain upgrade".into());
+    }
+    let accepts: Vec<&str> = head.values("sec-websocket-accept").collect();
+    match accepts.as_slice() {
+        [] => return Err("the answer has no Sec-WebSocket-Accept header".into()),
+        [got] if *got != accept_for(key) => {
+            return Err(format!(
+                "Sec-WebSocket-Accept is {got:?}, expected {:?}",
+                accept_for(key)
+            ));
+        }
+        [_] => {}
+        _ => return Err("Sec-WebSocket-Accept appears more than once".into()),
+    }
+    Ok(())
 }
 
 /// What a valid answer agreed to.

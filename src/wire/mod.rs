@@ -8,4 +8,5 @@ pub mod deflate;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
+pub mod negotiation;
 pub mod utf8;
