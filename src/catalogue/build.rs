@@ -165,6 +165,7 @@ pub fn case(id: &str, description: &str, expectation: &str) -> Case {
         roles: Roles::BOTH,
         origin: None,
         deflate: None,
+        opening: None,
     }
 }
 

@@ -4,6 +4,9 @@
 
 pub mod body;
 mod build;
+mod hs_client;
+mod hs_server;
+pub mod opening;
 mod s10_misc;
 mod s12_compression;
 mod s1_framing;
@@ -315,6 +318,8 @@ pub struct Case {
     pub origin: Option<Origin>,
     /// permessage-deflate to negotiate, if any.
     pub deflate: Option<DeflateSpec>,
+    /// For the opening-handshake section: the request or answer it makes.
+    pub opening: Option<opening::Opening>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -395,6 +400,20 @@ pub fn all() -> Vec<Case> {
     cases
 }
 
+/// Every built-in ID (Autobahn's and the handshake section's): custom
+/// cases may not take them.
+pub fn builtin_ids() -> std::collections::HashSet<String> {
+    all().into_iter().chain(handshake()).map(|c| c.id).collect()
+}
+
+/// The opening-handshake section (`hs.*`), wsspec's own: not part of
+/// `all()`, so `*` keeps meaning Autobahn's 517.
+pub fn handshake() -> Vec<Case> {
+    let mut cases = hs_server::cases();
+    cases.extend(hs_client::cases());
+    cases
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +426,25 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 517);
+    }
+
+    #[test]
+    fn handshake_section_has_both_roles_and_cites_an_rfc() {
+        let hs = handshake();
+        let servers = hs.iter().filter(|c| c.roles.server).count();
+        let clients = hs.iter().filter(|c| c.roles.client).count();
+        assert!(
+            servers >= 40 && clients >= 15,
+            "{servers} server, {clients} client cases"
+        );
+        for c in &hs {
+            assert!(c.id.starts_with("hs."), "{}", c.id);
+            assert!(c.expectation.starts_with("RFC "), "{}: {}", c.id, c.expectation);
+            assert!(c.roles.server != c.roles.client, "{}", c.id);
+        }
+        let mut ids: Vec<_> = hs.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), hs.len());
     }
 }

@@ -1,6 +1,5 @@
 //! `wsspec cases list` and `wsspec cases check`.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use tabled::Table;
@@ -58,11 +57,16 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
         custom::load_all(dirs).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nwsspec: "))?;
     let rows: Vec<Row> = catalogue::all()
         .into_iter()
+        .chain(catalogue::handshake())
         .chain(custom)
         .filter(|c| glob.as_ref().is_none_or(|g| select::matches(g, &c.id)))
         .map(|c| Row {
-            rfc: c.origin.as_ref().map_or("Autobahn".into(), |o| o.rfc.clone()),
-            role: if c.origin.is_some() { c.roles.name() } else { "both" },
+            rfc: match (&c.origin, &c.opening) {
+                (Some(o), _) => o.rfc.clone(),
+                (None, Some(o)) => format!("{} ({})", o.rfc, o.level.word()),
+                (None, None) => "Autobahn".into(),
+            },
+            role: c.roles.name(),
             description: one_line(&c.description),
             id: c.id,
         })
@@ -91,7 +95,7 @@ fn check(files: &[PathBuf]) -> Result<u8, BadInput> {
             Err(p) => problems.push(p),
         }
     }
-    let taken: HashSet<String> = catalogue::all().into_iter().map(|c| c.id).collect();
+    let taken = catalogue::builtin_ids();
     let (cases, mut more) = custom::load(&sources, &taken);
     problems.append(&mut more);
     if !problems.is_empty() {

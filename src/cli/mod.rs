@@ -208,7 +208,10 @@ pub fn select_cases(
     if include.is_empty() {
         include.push("*".into());
     }
-    let custom = custom_cases(dirs)?;
+    // wsspec's own cases (the handshake section, custom files) are taken
+    // only by patterns that name them: `*` keeps meaning Autobahn's 517.
+    let mut custom = catalogue::handshake();
+    custom.extend(custom_cases(dirs)?);
     let builtin = catalogue::all();
     let everything: Vec<_> = builtin.iter().chain(custom.iter()).cloned().collect();
     let unknown = select::unknown_ids(&everything, &include);
@@ -248,6 +251,7 @@ pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), Bad
     let custom = custom_cases(&sel.cases_dir)?;
     let everything: Vec<String> = crate::catalogue::all()
         .into_iter()
+        .chain(crate::catalogue::handshake())
         .chain(custom)
         .map(|c| c.id)
         .collect();

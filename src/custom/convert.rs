@@ -184,6 +184,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
             rfc: def.rfc,
         }),
         deflate: None,
+        opening: None,
     })
 }
 

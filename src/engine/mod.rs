@@ -1,11 +1,12 @@
 //! The engine: drives one case over one connection the way Autobahn's
 //! fuzzing peer does, and turns what happened into verdicts.
 //!
-//! `session` is the protocol state machine (no I/O), `receive` its incoming
+//! `opening` drives the opening-handshake section. `session` is the protocol state machine (no I/O), `receive` its incoming
 //! half, `script` the case steps, `verdict` the judging rules, `wirelog` the
 //! record of the connection, `transport` the sockets and timers around it,
 //! and `schedule` runs many cases at once.
 
+pub mod opening;
 pub mod outcome;
 mod receive;
 pub mod schedule;

@@ -32,6 +32,9 @@ pub struct CaseOutcome {
     pub findings: Vec<String>,
     /// For a compression case, which content it sent.
     pub testdata: Option<String>,
+    /// The peer was reached and answered the case, though no WebSocket
+    /// connection opened (a handshake case it refused).
+    pub reached: bool,
 }
 
 impl CaseOutcome {
@@ -58,12 +61,14 @@ impl CaseOutcome {
             wirelog: None,
             findings: Vec::new(),
             testdata: None,
+            reached: false,
         }
     }
 
-    /// Whether a connection was opened (an upgrade answer arrived).
+    /// Whether the case reached the peer: an upgrade answer arrived, or a
+    /// handshake case got the peer's reply.
     pub fn opened(&self) -> bool {
-        !self.http_response.is_empty()
+        self.reached || !self.http_response.is_empty()
     }
 
     /// FAILED in either verdict (or an unclean close): what makes a run fail.

@@ -230,15 +230,12 @@ pub async fn run_against_server(
                         &format!("not run: {DEAD_AFTER} cases in a row before it could not open a connection ({why})"),
                     ),
                     None => {
-                        run_client_case(
-                            &case,
-                            index,
-                            &target,
-                            &agent,
-                            &opts,
-                            track.as_deref().map(|b| b as &dyn Activity),
-                        )
-                        .await
+                        let activity = track.as_deref().map(|b| b as &dyn Activity);
+                        if case.opening.is_some() {
+                            super::opening::run_against_server(&case, index, &target, &agent, &opts, activity).await
+                        } else {
+                            run_client_case(&case, index, &target, &agent, &opts, activity).await
+                        }
                     }
                 };
                 if let Some(b) = &track {

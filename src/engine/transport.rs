@@ -277,6 +277,7 @@ pub async fn run_opened(
         findings: opened.findings,
         testdata: matches!(case.check, crate::catalogue::Check::Compressed { .. })
             .then(|| session.opts.testdata.describe()),
+        reached: true,
     }
 }
 

@@ -78,6 +78,22 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
             return;
         }
     };
+    // A handshake case answers the upgrade its own way (unless excluded
+    // for this agent: then the usual answer says so below).
+    if let ("/runCase", Some(index)) = (path.as_str(), case) {
+        let c = &server.config.cases[index - 1];
+        let who = agent.as_deref().unwrap_or_default();
+        if c.opening.is_some()
+            && !crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, who, &c.id)
+        {
+            let c = c.clone();
+            let opts = &server.config.opts;
+            let outcome =
+                crate::engine::opening::serve_client(&c, index, stream, &head, rest, &key, who, opts, started).await;
+            store(&server, outcome);
+            return;
+        }
+    }
     // permessage-deflate, as the case's rule answers the client's offers.
     let agreement = match (path.as_str(), case) {
         ("/runCase", Some(index)) => server.config.cases[index - 1].deflate.as_ref().and_then(|spec| {

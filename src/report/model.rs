@@ -47,7 +47,9 @@ impl Entry {
     ///   events matched and Autobahn failed `behavior` for the close, as it
     ///   does when the wrong endpoint closed in a UTF-8 case);
     /// - the events otherwise;
-    /// - for NON-STRICT and INFORMATIONAL, what the case's expectation says;
+    /// - for NON-STRICT and INFORMATIONAL, what the case's expectation says
+    ///   (Autobahn's results are generic), or the result in the handshake
+    ///   section, whose results say what the peer did;
     ///
     /// then the peer's close code and reason, when the verdict is not OK.
     pub fn reason(&self) -> Option<String> {
@@ -64,6 +66,8 @@ impl Entry {
             Behavior::Failed if close_failed && events_matched => text("resultClose"),
             Behavior::Failed => text("result"),
             _ if close_failed => text("resultClose"),
+            // The handshake section's results name what the peer did.
+            Behavior::NonStrict | Behavior::Informational if self.id.starts_with("hs.") => text("result"),
             Behavior::NonStrict | Behavior::Informational => {
                 let e = text("expectation");
                 if e.is_empty() { text("result") } else { e }
@@ -354,6 +358,9 @@ pub fn section_of(id: &str) -> ((u32, String), String) {
             (n, String::new()),
             format!("{n} {}", crate::catalogue::section_title(n)),
         ),
+        Err(_) if first == crate::catalogue::opening::PREFIX => {
+            ((u32::MAX - 1, first.to_string()), format!("{first} Opening handshake"))
+        }
         Err(_) => ((u32::MAX, first.to_string()), format!("{first} (custom)")),
     }
 }
@@ -455,11 +462,15 @@ pub struct Negotiation {
 
 /// For each agent, which permessage-deflate offers were made and what was
 /// agreed, from the handshakes in the per-case files (ours and Autobahn's).
+/// The handshake section's odd offers are its own verdicts, not part of it.
 pub fn negotiations(report: &Report) -> Vec<Negotiation> {
     let mut out: Vec<Negotiation> = Vec::new();
     for a in &report.agents {
         for e in &a.cases {
             let Detail::Loaded(d) = &e.detail else { continue };
+            if section_of(&e.id).0.1 == crate::catalogue::opening::PREFIX {
+                continue;
+            }
             let offered = header_in(d["httpRequest"].as_str().unwrap_or(""), "sec-websocket-extensions");
             if offered.is_empty() {
                 continue;
