@@ -3,7 +3,8 @@
 //! layout.
 //!
 //! Layers depend one way: `wire` (bytes) ← `catalogue` (cases as values) ←
-//! `engine` (runs a case, judges it) ← `report` (writes results) ← `cli`.
+//! `engine` (runs a case, judges it) ← `report` (writes results) ← `cli`;
+//! `tls` (connections over TCP or TLS) sits beside `wire`, under `engine`.
 
 pub mod catalogue;
 pub mod cli;
@@ -13,4 +14,5 @@ pub mod echo;
 pub mod engine;
 pub mod fuzzing_server;
 pub mod report;
+pub mod tls;
 pub mod wire;

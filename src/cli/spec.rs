@@ -43,6 +43,9 @@ pub struct FuzzingClientSpec {
 pub struct FuzzingServerSpec {
     pub url: Option<String>,
     pub outdir: Option<String>,
+    /// TLS: the private key and certificate files (PEM), as Autobahn names them.
+    pub key: Option<String>,
+    pub cert: Option<String>,
     #[serde(flatten)]
     pub select: SpecCases,
 }
@@ -51,8 +54,7 @@ pub struct FuzzingServerSpec {
 const SELECTION_KEYS: [&str; 5] = ["cases", "exclude-cases", "exclude-agent-cases", "options", "testdata"];
 
 /// Refuses keys neither Autobahn nor wsspec knows (a typo such as
-/// `exclude-case` would otherwise change nothing, silently), and Autobahn's
-/// TLS keys, which wsspec does not serve yet.
+/// `exclude-case` would otherwise change nothing, silently).
 fn check_keys(path: &Path, text: &str, top: &[&str], per_server: &[&str]) -> Result<(), BadInput> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("spec {}: {e}", path.display()))?;
     let Some(obj) = v.as_object() else {
@@ -60,9 +62,6 @@ fn check_keys(path: &Path, text: &str, top: &[&str], per_server: &[&str]) -> Res
     };
     let known = |k: &str, list: &[&str]| SELECTION_KEYS.contains(&k) || list.contains(&k);
     for k in obj.keys() {
-        if matches!(k.as_str(), "key" | "cert") {
-            return Err(format!("spec {}: \"{k}\" (TLS) is not supported yet", path.display()).into());
-        }
         if !known(k, top) {
             let mut all: Vec<&str> = SELECTION_KEYS.iter().chain(top).copied().collect();
             all.sort();
@@ -91,7 +90,7 @@ fn check_keys(path: &Path, text: &str, top: &[&str], per_server: &[&str]) -> Res
 
 pub fn read_server_spec(path: &Path) -> Result<FuzzingServerSpec, BadInput> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read spec {}: {e}", path.display()))?;
-    check_keys(path, &text, &["url", "outdir", "webport"], &[])?;
+    check_keys(path, &text, &["url", "outdir", "webport", "key", "cert"], &[])?;
     Ok(serde_json::from_str(&text).map_err(|e| format!("spec {}: {e}", path.display()))?)
 }
 

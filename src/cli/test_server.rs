@@ -16,8 +16,11 @@ use crate::report;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// ws:// URL of the server under test; omitted: the built-in echo server.
+    /// ws:// or wss:// URL of the server under test; omitted: the built-in
+    /// echo server.
     url: Option<String>,
+    #[command(flatten)]
+    trust: super::TrustArgs,
     #[command(flatten)]
     selection: super::Selection,
     /// Name of the implementation in reports (default: the Server header).
@@ -53,6 +56,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
     let baseline = args.gate.load().await?;
     let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
+    let trust = args.trust.trust();
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();
     let mut servers = Vec::new();
@@ -64,7 +68,9 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let spec = read_client_spec(path)?;
         spec_testdata = spec.select.testdata.clone();
         for s in &spec.servers {
-            let target = Target::parse(&s.url).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            let target = Target::parse(&s.url)
+                .and_then(|t| t.trust(&trust))
+                .map_err(|e| format!("spec {}: {e}", path.display()))?;
             servers.push(Server {
                 agent: s.agent.clone().or(args.agent.clone()),
                 target,
@@ -81,7 +87,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     } else if let Some(url) = &args.url {
         servers.push(Server {
             agent: args.agent.clone(),
-            target: Target::parse(url)?,
+            target: Target::parse(url)?.trust(&trust)?,
         });
     }
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
@@ -277,6 +283,9 @@ async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<Str
         }
         Err(e) if e.kind.not_a_websocket_server() => {
             let hint = match e.kind {
+                OpenFailure::NoHttp if server.target.tls.is_none() => {
+                    ": not a WebSocket endpoint (if it speaks TLS, use wss://)"
+                }
                 OpenFailure::NotUpgraded | OpenFailure::NoHttp => ": not a WebSocket endpoint",
                 _ => "",
             };

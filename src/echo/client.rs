@@ -1,9 +1,11 @@
 //! The reference echo client, on tokio-tungstenite: a driver for Autobahn's
 //! fuzzing-server protocol that echoes every text and binary message.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// How long one case may keep the client; the server bounds its cases, this
@@ -18,19 +20,34 @@ fn config() -> WebSocketConfig {
 
 /// Asks the fuzzing server for its case count, within 10 s: a server that
 /// does not speak the protocol (a plain echo server) must not keep us.
-async fn case_count(base: &str) -> Result<usize, String> {
+async fn case_count(base: &str, tls: &Tls) -> Result<usize, String> {
     let url = format!("{base}/getCaseCount");
-    tokio::time::timeout(Duration::from_secs(10), ask_case_count(&url))
+    tokio::time::timeout(Duration::from_secs(10), ask_case_count(&url, tls))
         .await
         .map_err(|_| {
             format!("{url}: no case count within 10 s (is this a fuzzing server, `wsspec test-clients` or Autobahn's?)")
         })?
 }
 
-async fn ask_case_count(url: &str) -> Result<usize, String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+/// The rustls configuration `wss://` URLs are checked with.
+type Tls = Arc<rustls::ClientConfig>;
+
+async fn connect(
+    url: &str,
+    tls: &Tls,
+    config: Option<WebSocketConfig>,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let connector = Some(Connector::Rustls(tls.clone()));
+    tokio_tungstenite::connect_async_tls_with_config(url, config, false, connector)
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map(|(ws, _)| ws)
+}
+
+async fn ask_case_count(url: &str, tls: &Tls) -> Result<usize, String> {
+    let mut ws = connect(url, tls, None).await.map_err(|e| format!("{url}: {e}"))?;
     while let Some(msg) = ws.next().await {
         let msg = msg.map_err(|e| format!("{url}: {e}"))?;
         if msg.is_text() {
@@ -44,8 +61,8 @@ async fn ask_case_count(url: &str) -> Result<usize, String> {
     Err(format!("{url}: closed without a case count"))
 }
 
-async fn echo_case(url: &str) {
-    let Ok((mut ws, _)) = tokio_tungstenite::connect_async_with_config(url, Some(config()), false).await else {
+async fn echo_case(url: &str, tls: &Tls) {
+    let Ok(mut ws) = connect(url, tls, Some(config())).await else {
         return;
     };
     while let Some(Ok(msg)) = ws.next().await {
@@ -56,16 +73,16 @@ async fn echo_case(url: &str) {
 }
 
 /// Runs every case the server has, then asks it to write reports.
-pub async fn run(base: &str, agent: &str) -> Result<u8, String> {
+pub async fn run(base: &str, agent: &str, tls: Tls) -> Result<u8, String> {
     let base = base.trim_end_matches('/');
-    let count = case_count(base).await?;
+    let count = case_count(base, &tls).await?;
     let agent_q: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
     for case in 1..=count {
         let url = format!("{base}/runCase?case={case}&agent={agent_q}");
-        let _ = tokio::time::timeout(CASE_LIMIT, echo_case(&url)).await;
+        let _ = tokio::time::timeout(CASE_LIMIT, echo_case(&url, &tls)).await;
     }
     let url = format!("{base}/updateReports?agent={agent_q}");
-    let (mut ws, _) = tokio::time::timeout(Duration::from_secs(60), tokio_tungstenite::connect_async(&url))
+    let mut ws = tokio::time::timeout(Duration::from_secs(60), connect(&url, &tls, None))
         .await
         .map_err(|_| format!("{url}: no answer within 60 s"))?
         .map_err(|e| format!("{url}: {e}"))?;

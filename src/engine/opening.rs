@@ -14,7 +14,6 @@
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::outcome::CaseOutcome;
 use super::session::{Role, SessionOptions};
@@ -22,6 +21,7 @@ use super::transport::{Activity, Opened, Target, USER_AGENT, client_connect, run
 use super::verdict::Verdict;
 use crate::catalogue::opening::{self, ClientMust, Exchange, Level, Opening, ServerMust};
 use crate::catalogue::{Behavior, Case};
+use crate::tls::Stream;
 use crate::wire::decode::{Decoder, Piece};
 use crate::wire::frame::opcode;
 use crate::wire::handshake::{self, Head};
@@ -86,22 +86,19 @@ pub async fn run_against_server(
     if request.message_behind {
         bytes.extend(opening::probe_frame(true));
     }
-    let stream = match tokio::time::timeout(opts.open_timeout, TcpStream::connect(&target.addr)).await {
+    let stream = match tokio::time::timeout(opts.open_timeout, super::transport::connect_stream(target)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            let why = format!("cannot connect to {}: {e}", target.addr);
-            return CaseOutcome::unopened(case, index, agent, started, ms(start), &why);
-        }
+        Ok(Err(e)) => return CaseOutcome::unopened(case, index, agent, started, ms(start), &e.reason),
         Err(_) => {
-            let why = format!("no TCP connection to {} within {:?}", target.addr, opts.open_timeout);
+            let why = format!("no connection to {} within {:?}", target.addr, opts.open_timeout);
             return CaseOutcome::unopened(case, index, agent, started, ms(start), &why);
         }
     };
-    stream.set_nodelay(true).ok();
     let (stream, reply) = exchange(stream, &bytes, request.chop, request.cut, opts.open_timeout).await;
     let mut out = CaseOutcome::unopened(case, index, agent, started, 0, "");
     out.http_request = String::from_utf8_lossy(&head_bytes).into_owned();
     out.reached = true;
+    out.tls = stream.tls_summary();
     // The answer is checked against the key the request carried, which a
     // case may have set itself.
     let sent_key = sent_head.get("sec-websocket-key").unwrap_or(&key).to_string();
@@ -143,13 +140,7 @@ pub async fn run_against_server(
 
 /// Writes the request (in pieces, or half of it) and reads what comes back
 /// within `wait`.
-async fn exchange(
-    mut stream: TcpStream,
-    bytes: &[u8],
-    chop: Option<usize>,
-    cut: bool,
-    wait: Duration,
-) -> (TcpStream, Reply) {
+async fn exchange(mut stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bool, wait: Duration) -> (Stream, Reply) {
     let written = if cut {
         stream.write_all(&bytes[..bytes.len() / 2]).await
     } else {
@@ -165,7 +156,7 @@ async fn exchange(
     (stream, reply)
 }
 
-async fn write_chopped(stream: &mut TcpStream, bytes: &[u8], chop: Option<usize>) -> std::io::Result<()> {
+async fn write_chopped(stream: &mut Stream, bytes: &[u8], chop: Option<usize>) -> std::io::Result<()> {
     match chop {
         Some(n) if n > 0 => {
             for piece in bytes.chunks(n) {
@@ -178,7 +169,7 @@ async fn write_chopped(stream: &mut TcpStream, bytes: &[u8], chop: Option<usize>
     }
 }
 
-async fn read_reply(stream: &mut TcpStream) -> Reply {
+async fn read_reply(stream: &mut Stream) -> Reply {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -383,7 +374,7 @@ fn ms(since: Instant) -> u64 {
 pub async fn serve_client(
     case: &Case,
     index: usize,
-    mut stream: TcpStream,
+    mut stream: Stream,
     head: &Head,
     rest: Vec<u8>,
     key: &str,
@@ -427,6 +418,7 @@ pub async fn serve_client(
     out.http_response = String::from_utf8_lossy(&answer_bytes).into_owned();
     out.is_server = true;
     out.reached = true;
+    out.tls = stream.tls_summary();
     if write_chopped(&mut stream, &bytes, answer.chop).await.is_err() {
         out.verdict = verdict_of(
             o.level,
@@ -477,7 +469,7 @@ pub async fn serve_client(
 
 /// Watches a client that must fail the connection: its echo of the probe
 /// message fails the case; a close (TCP or frame) passes it.
-async fn watch_failing(stream: &mut TcpStream, rest: &[u8]) -> (Behavior, String) {
+async fn watch_failing(stream: &mut Stream, rest: &[u8]) -> (Behavior, String) {
     let mut decoder = Decoder::default();
     decoder.feed(rest);
     let mut chunk = [0u8; 4096];

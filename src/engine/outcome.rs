@@ -35,6 +35,8 @@ pub struct CaseOutcome {
     /// The peer was reached and answered the case, though no WebSocket
     /// connection opened (a handshake case it refused).
     pub reached: bool,
+    /// TLS version and cipher suite, when the case ran over TLS.
+    pub tls: Option<String>,
 }
 
 impl CaseOutcome {
@@ -62,6 +64,7 @@ impl CaseOutcome {
             findings: Vec::new(),
             testdata: None,
             reached: false,
+            tls: None,
         }
     }
 

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
 use super::outcome::CaseOutcome;
 use super::session::{Role, Session, SessionOptions, State, Write};
 use super::verdict;
 use crate::catalogue::{Case, Step};
+use crate::tls::{self, Stream, Trust};
 use crate::wire::deflate::{Agreement, Offer};
 use crate::wire::handshake;
 
@@ -29,20 +29,22 @@ pub struct Target {
     pub host: String,
     /// Path and query.
     pub resource: String,
+    /// The host name alone (TLS SNI and certificate name).
+    pub server_name: String,
+    /// TLS, for a `wss://` URL.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// `--insecure`: the certificate is not checked (the reports say so).
+    pub insecure: bool,
 }
 
 impl Target {
     pub fn parse(url: &str) -> Result<Target, String> {
         let u = url::Url::parse(url).map_err(|e| format!("{url:?} is not a valid URL ({e})"))?;
-        match u.scheme() {
-            "ws" => {}
-            "wss" => {
-                return Err(format!(
-                    "{url}: wss:// is not supported; test the server over plain ws://"
-                ));
-            }
-            s => return Err(format!("{url}: the scheme must be ws://, not {s}://")),
-        }
+        let tls = match u.scheme() {
+            "ws" => None,
+            "wss" => Some(tls::client_config(&Trust::Roots).map_err(|e| format!("{url}: {e}"))?),
+            s => return Err(format!("{url}: the scheme must be ws:// or wss://, not {s}://")),
+        };
         let host = u.host_str().ok_or_else(|| format!("{url}: the URL has no host"))?;
         let port = u.port_or_known_default().unwrap_or(80);
         let mut resource = u.path().to_string();
@@ -58,7 +60,20 @@ impl Target {
             addr: format!("{host}:{port}"),
             host: format!("{host}:{port}"),
             resource,
+            server_name: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            tls,
+            insecure: false,
         })
+    }
+
+    /// The certificate check for a `wss://` target (`--ca`, `--insecure`);
+    /// nothing for `ws://`.
+    pub fn trust(mut self, trust: &Trust) -> Result<Target, String> {
+        if self.tls.is_some() {
+            self.tls = Some(tls::client_config(trust)?);
+            self.insecure = *trust == Trust::Insecure;
+        }
+        Ok(self)
     }
 }
 
@@ -90,7 +105,7 @@ pub fn case_bound(case: &Case) -> Duration {
 
 /// What a client handshake gives: the stream, the bytes after the answer,
 /// the request sent, the answer head and what the answer agreed to.
-pub type Connected = (TcpStream, Vec<u8>, String, handshake::Head, handshake::Answer);
+pub type Connected = (Stream, Vec<u8>, String, handshake::Head, handshake::Answer);
 
 /// Why a connection did not open.
 #[derive(Debug)]
@@ -113,6 +128,8 @@ pub enum OpenFailure {
     NotUpgraded,
     /// A 101 answer that breaks RFC 6455 §4.1: a WebSocket server, wrong.
     BadAnswer,
+    /// The TLS handshake of a `wss://` target failed.
+    Tls,
 }
 
 impl OpenFailure {
@@ -123,14 +140,29 @@ impl OpenFailure {
     }
 }
 
+/// A TCP connection to the target, with TLS for `wss://`.
+pub async fn connect_stream(target: &Target) -> Result<Stream, OpenError> {
+    let tcp = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
+        reason: format!("cannot connect to {}: {e}", target.addr),
+        kind: OpenFailure::Connect,
+        request: String::new(),
+    })?;
+    tcp.set_nodelay(true).ok();
+    match &target.tls {
+        None => Ok(Stream::Plain(tcp)),
+        Some(config) => tls::connect(config.clone(), &target.server_name, tcp)
+            .await
+            .map_err(|reason| OpenError {
+                reason,
+                kind: OpenFailure::Tls,
+                request: String::new(),
+            }),
+    }
+}
+
 pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[Offer]) -> Result<Connected, OpenError> {
     let fut = async {
-        let stream = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
-            reason: format!("cannot connect to {}: {e}", target.addr),
-            kind: OpenFailure::Connect,
-            request: String::new(),
-        })?;
-        stream.set_nodelay(true).ok();
+        let stream = connect_stream(target).await?;
         client_handshake(stream, target, offers).await
     };
     match tokio::time::timeout(open_timeout, fut).await {
@@ -143,7 +175,7 @@ pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[O
     }
 }
 
-async fn client_handshake(mut stream: TcpStream, target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {
+async fn client_handshake(mut stream: Stream, target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {
     let key = handshake::new_key();
     let request = handshake::client_request(&target.host, &target.resource, &key, USER_AGENT, offers);
     let req_text = String::from_utf8_lossy(&request).into_owned();
@@ -204,7 +236,13 @@ pub async fn run_client_case(
                 http_response: String::from_utf8_lossy(&head.raw).into_owned(),
                 started,
             };
-            run_opened(case, index, Role::Client, opened, agent, opts, activity).await
+            let mut o = run_opened(case, index, Role::Client, opened, agent, opts, activity).await;
+            if target.insecure
+                && let Some(t) = &mut o.tls
+            {
+                t.push_str(" (certificate not verified: --insecure)");
+            }
+            o
         }
         Err(e) => {
             let mut o = CaseOutcome::unopened(case, index, agent, started, ms(start), &e.reason);
@@ -217,7 +255,7 @@ pub async fn run_client_case(
 
 /// A connection whose opening handshake is done.
 pub struct Opened {
-    pub stream: TcpStream,
+    pub stream: Stream,
     /// permessage-deflate, when it was agreed.
     pub agreement: Option<Agreement>,
     /// What the opening handshake did that an RFC forbids and Autobahn
@@ -245,6 +283,7 @@ pub async fn run_opened(
         opts.write_pause = None;
     }
     let case_start = Instant::now();
+    let tls = opened.stream.tls_summary();
     let mut session = Session::new(case, role, opts, case_start, opened.agreement);
     session.open(case_start);
     if !opened.rest.is_empty() {
@@ -278,6 +317,7 @@ pub async fn run_opened(
         testdata: matches!(case.check, crate::catalogue::Check::Compressed { .. })
             .then(|| session.opts.testdata.describe()),
         reached: true,
+        tls,
     }
 }
 
@@ -293,8 +333,9 @@ pub trait Activity: Send + Sync {
 
 /// Moves bytes between the socket and the session until the connection is
 /// closed by either side or the case's bound passes.
-pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration, activity: Option<&dyn Activity>) {
-    let (mut rd, wr) = stream.into_split();
+pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, activity: Option<&dyn Activity>) {
+    let ack = QuickAck::of(stream.tcp());
+    let (mut rd, wr) = stream.split();
     let (tx, rx) = mpsc::unbounded_channel();
     let epoch = Arc::new(AtomicU64::new(0));
     // Pong octets handed to the writer and not yet written (see MAX_REPLY_BACKLOG).
@@ -339,7 +380,7 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
                     break;
                 }
                 Ok(n) => {
-                    quick_ack(rd.as_ref());
+                    ack.arm();
                     session.reply_backlog = unsent_replies.load(Ordering::SeqCst);
                     session.on_bytes(&buf[..n], Instant::now())
                 }
@@ -379,15 +420,27 @@ pub async fn drive(session: &mut Session<'_>, stream: TcpStream, bound: Duration
 ///
 /// `WSSPEC_DELAYED_ACKS=1` leaves the kernel's delayed ACKs alone: for
 /// scripts/bench-quickack.sh, which measures what the quick ACKs save.
-pub fn quick_ack(stream: &TcpStream) {
-    static DELAYED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *DELAYED.get_or_init(|| std::env::var_os("WSSPEC_DELAYED_ACKS").is_some_and(|v| v == "1")) {
-        return;
+///
+/// It holds a duplicate of the socket's descriptor, so the flag can be set
+/// while the connection (TLS or not) is split into its two halves.
+pub struct QuickAck(Option<socket2::Socket>);
+
+impl QuickAck {
+    pub fn of(stream: &TcpStream) -> QuickAck {
+        use std::os::fd::AsFd;
+        static DELAYED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if *DELAYED.get_or_init(|| std::env::var_os("WSSPEC_DELAYED_ACKS").is_some_and(|v| v == "1")) {
+            return QuickAck(None);
+        }
+        QuickAck(stream.as_fd().try_clone_to_owned().ok().map(socket2::Socket::from))
     }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let _ = stream;
+
+    pub fn arm(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(s) = &self.0 {
+            let _ = s.set_tcp_quickack(true);
+        }
+    }
 }
 
 /// How long the last writes of a connection may take.
@@ -397,7 +450,7 @@ const FLUSH_BOUND: Duration = Duration::from_secs(1);
 const COALESCE: usize = 64 * 1024;
 
 async fn write_loop(
-    mut wr: OwnedWriteHalf,
+    mut wr: Box<dyn AsyncWrite + Send + Unpin>,
     mut rx: mpsc::UnboundedReceiver<(u64, Write)>,
     epoch: Arc<AtomicU64>,
     unsent_replies: Arc<AtomicU64>,

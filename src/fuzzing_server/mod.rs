@@ -15,6 +15,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::catalogue::Case;
 use crate::engine::{SessionOptions, Summary};
 use crate::report::writer::Writer;
+use crate::tls::Stream;
 
 pub struct Config {
     /// The selected cases; case N of the protocol is `cases[N - 1]`.
@@ -22,6 +23,8 @@ pub struct Config {
     pub exclude_agent_cases: BTreeMap<String, Vec<String>>,
     pub outdir: PathBuf,
     pub opts: SessionOptions,
+    /// TLS (`wss://`), when the clients are to connect over it.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Results so far, by agent and case number: each outcome is written to
@@ -78,25 +81,38 @@ impl Server {
 pub async fn serve(listener: TcpListener, server: Arc<Server>) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                match server.slots.clone().try_acquire_owned() {
-                    Ok(slot) => {
-                        let server = server.clone();
-                        tokio::spawn(async move {
+            Ok((tcp, _)) => {
+                let _ = tcp.set_nodelay(true);
+                let slot = server.slots.clone().try_acquire_owned();
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let Some(stream) = wrap(&server, tcp).await else { return };
+                    match slot {
+                        Ok(slot) => {
                             endpoints::handle(stream, server).await;
                             drop(slot);
-                        });
+                        }
+                        Err(_) => endpoints::refuse(stream).await,
                     }
-                    Err(_) => {
-                        tokio::spawn(endpoints::refuse(stream));
-                    }
-                }
+                });
             }
             Err(e) => {
                 eprintln!("wsspec test-clients: accept failed: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// The connection as the clients speak it: TLS accepted within the open
+/// timeout when the server has a certificate; a client that fails the TLS
+/// handshake is dropped (it has nothing to read an HTTP error with).
+async fn wrap(server: &Server, tcp: tokio::net::TcpStream) -> Option<Stream> {
+    match &server.config.tls {
+        None => Some(Stream::Plain(tcp)),
+        Some(config) => tokio::time::timeout(server.config.opts.open_timeout, crate::tls::accept(config.clone(), tcp))
+            .await
+            .ok()?
+            .ok(),
     }
 }

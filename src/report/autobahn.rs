@@ -107,6 +107,9 @@ pub fn case_json(o: &CaseOutcome) -> Value {
     if let Some(f) = &c.failure {
         v["failureReason"] = json!(f);
     }
+    if let Some(t) = &o.tls {
+        v["tls"] = json!(t);
+    }
     if let Some(t) = &o.testdata {
         v["testdata"] = json!(t);
     }
