@@ -5,12 +5,14 @@ mod autobahn;
 mod cases;
 pub mod report;
 mod spec;
+mod test_browser;
 mod test_clients;
 mod test_server;
 mod wstest;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -48,13 +50,18 @@ pub(crate) enum Command {
     /// Test WebSocket clients (Autobahn's fuzzingserver): serve the driver
     /// protocol (/getCaseCount, /runCase, /updateReports) on --listen.
     TestClients(test_clients::Args),
+    /// Test a browser's WebSocket client: serve test-clients with its page
+    /// at / and run a headless Chromium (or Firefox) on it.
+    TestBrowser(test_browser::Args),
     /// Run the reference echo client against a fuzzing server (ours or Autobahn's).
     EchoClient {
-        /// Base URL of the fuzzing server, e.g. ws://127.0.0.1:9001
+        /// Base URL of the fuzzing server, e.g. ws://127.0.0.1:9001 or wss://localhost:9001
         url: String,
         /// Agent name the client reports under.
         #[arg(long, default_value = "wsspec-echo-client")]
         agent: String,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Autobahn's wstest command line (fuzzingclient, fuzzingserver), as a
     /// stand-in for the real one; also when the binary is named wstest.
@@ -73,7 +80,66 @@ pub(crate) enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:9001")]
         listen: String,
+        #[command(flatten)]
+        tls: ServeTlsArgs,
     },
+}
+
+/// How a `wss://` server's certificate is checked (client side).
+#[derive(clap::Args, Clone, Default)]
+pub struct TrustArgs {
+    /// For wss:// URLs: trust only the CA certificates in this PEM file
+    /// (default: the system's roots and the webpki-roots bundle).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// For wss:// URLs: accept any certificate, for development servers
+    /// with a self-signed one. The reports say so.
+    #[arg(long, conflicts_with = "ca")]
+    pub insecure: bool,
+}
+
+impl TrustArgs {
+    pub fn trust(&self) -> crate::tls::Trust {
+        match (&self.ca, self.insecure) {
+            (Some(f), _) => crate::tls::Trust::Ca(f.clone()),
+            (None, true) => crate::tls::Trust::Insecure,
+            (None, false) => crate::tls::Trust::Roots,
+        }
+    }
+}
+
+/// Serving `wss://` (server side).
+#[derive(clap::Args, Clone, Default)]
+pub struct ServeTlsArgs {
+    /// Serve wss:// with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve wss:// with a certificate for localhost and 127.0.0.1 made now,
+    /// signed by a fresh CA whose certificate is written to CA_FILE (PEM)
+    /// for the client to trust.
+    #[arg(long, value_name = "CA_FILE", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: Option<PathBuf>,
+}
+
+impl ServeTlsArgs {
+    /// The TLS configuration asked for, if any; `spec` gives Autobahn's
+    /// `cert`/`key` pair when the flags do not.
+    pub fn config(&self, spec: Option<(&Path, &Path)>) -> Result<Option<Arc<rustls::ServerConfig>>, BadInput> {
+        let pair = match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => Some((c.as_path(), k.as_path())),
+            _ => spec,
+        };
+        if let Some(ca) = &self.tls_self_signed {
+            return Ok(Some(crate::tls::self_signed(ca)?));
+        }
+        Ok(match pair {
+            Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
+            None => None,
+        })
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -100,13 +166,17 @@ pub fn main() -> ExitCode {
     let result = rt.block_on(async {
         match cli.command {
             Command::TestServer(args) => test_server::run(args).await,
-            Command::EchoServer { listen } => echo_server(&listen).await,
+            Command::EchoServer { listen, tls } => echo_server(&listen, &tls).await,
             Command::TestClients(args) => test_clients::run(args).await,
+            Command::TestBrowser(args) => test_browser::run(args).await,
             Command::Cases(c) => cases::run(c),
             Command::Report(args) => report::run(args).await,
             Command::Wstest(args) => wstest::run(args).await,
             Command::Autobahn(c) => autobahn::run(c).await,
-            Command::EchoClient { url, agent } => crate::echo::client::run(&url, &agent).await.map_err(BadInput),
+            Command::EchoClient { url, agent, trust } => {
+                let tls = crate::tls::client_config(&trust.trust())?;
+                crate::echo::client::run(&url, &agent, tls).await.map_err(BadInput)
+            }
         }
     });
     match result {
@@ -118,7 +188,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn echo_server(listen: &str) -> Result<u8, BadInput> {
+async fn echo_server(listen: &str, tls: &ServeTlsArgs) -> Result<u8, BadInput> {
+    let tls = tls.config(None)?;
     // As PID 1 in a container a process gets no default SIGTERM action:
     // without a handler `docker stop` would wait 10 s and kill it. The
     // handler goes in before the port opens, so whoever sees the port
@@ -129,9 +200,10 @@ async fn echo_server(listen: &str) -> Result<u8, BadInput> {
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("wsspec echo-server listening on ws://{addr}");
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    println!("wsspec echo-server listening on {scheme}://{addr}");
     tokio::select! {
-        _ = crate::echo::server::serve(listener) => {}
+        _ = crate::echo::server::serve(listener, tls) => {}
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }

@@ -6,19 +6,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::Server;
 use crate::engine::transport::{Opened, run_opened, utc_now};
 use crate::engine::{CaseOutcome, Role};
+use crate::tls::Stream;
 use crate::wire::deflate::{self, Offer};
 use crate::wire::frame::{FrameHeader, opcode};
 use crate::wire::{close, handshake};
 
+/// The page served at `/`: the driver protocol in a browser's own WebSocket.
+const BROWSER_PAGE: &str = include_str!("browser.html");
+
 /// How long `/getCaseStatus` waits for a result that is not there yet.
 const STATUS_WAIT: Duration = Duration::from_secs(60);
 
-pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
+pub async fn handle(mut stream: Stream, server: Arc<Server>) {
     let started = utc_now();
     let read = tokio::time::timeout(server.config.opts.open_timeout, read_head(&mut stream)).await;
     let (head, rest) = match read {
@@ -32,6 +35,11 @@ pub async fn handle(mut stream: TcpStream, server: Arc<Server>) {
         Ok(Err(Unread::Gone)) | Err(_) => return,
     };
     let (path, query) = split_target(&head.path);
+    // A browser asking for the page that runs the driver protocol in it.
+    if path == "/" && head.method == "GET" && !head.has_token("connection", "upgrade") {
+        answer_and_close(stream, &handshake::http_ok("text/html; charset=utf-8", BROWSER_PAGE)).await;
+        return;
+    }
     let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let known = [
         "/runCase",
@@ -193,7 +201,7 @@ async fn wait_for_result(server: &Server, agent: &str, index: usize) -> String {
 
 /// Sends an optional text message and a normal close, waits a moment for
 /// the client's close, then closes TCP (the server's duty).
-async fn say_and_close(mut stream: TcpStream, text: Option<String>) {
+async fn say_and_close(mut stream: Stream, text: Option<String>) {
     let mut out = Vec::new();
     if let Some(t) = text {
         out.extend(crate::wire::frame::encode(
@@ -226,7 +234,7 @@ enum Unread {
     Bad(String),
 }
 
-async fn read_head(stream: &mut TcpStream) -> Result<(handshake::Head, Vec<u8>), Unread> {
+async fn read_head(stream: &mut Stream) -> Result<(handshake::Head, Vec<u8>), Unread> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -248,7 +256,7 @@ const REFUSAL_BOUND: Duration = Duration::from_secs(1);
 /// Writes an HTTP refusal and closes: our side first, then what the client
 /// still sends is read and dropped for a moment, so the close is not a
 /// reset that would discard the answer before the client reads it.
-async fn answer_and_close(mut stream: TcpStream, answer: &[u8]) {
+async fn answer_and_close(mut stream: Stream, answer: &[u8]) {
     let _ = tokio::time::timeout(REFUSAL_BOUND, async {
         stream.write_all(answer).await?;
         stream.shutdown().await?;
@@ -267,7 +275,7 @@ async fn answer_and_close(mut stream: TcpStream, answer: &[u8]) {
 }
 
 /// Answers a client over `MAX_CLIENTS` with 503 and closes.
-pub async fn refuse(stream: TcpStream) {
+pub async fn refuse(stream: Stream) {
     let why = format!(
         "wsspec serves at most {} clients at once; try again when one has finished",
         super::MAX_CLIENTS

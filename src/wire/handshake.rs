@@ -254,6 +254,15 @@ pub fn server_response(key: &str, server: &str, deflate: Option<&Agreement>) -> 
     .into_bytes()
 }
 
+/// A 200 answer with `body`, closing the connection.
+pub fn http_ok(content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// A plain HTTP error answer, closing the connection.
 pub fn http_error(status: u16, reason: &str) -> Vec<u8> {
     let phrase = match status {
