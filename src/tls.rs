@@ -106,6 +106,15 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// Writes `bytes` and flushes. Over TLS a write may leave the last records
+/// in rustls' buffer until the next write or a flush: a message's tail
+/// would wait there while the peer waits for it.
+pub async fn send<W: AsyncWrite + Unpin + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    w.write_all(bytes).await?;
+    w.flush().await
+}
+
 /// How a `wss://` server's certificate is checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Trust {

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,16 +46,6 @@ fn certs(dir: &Path, names: &[&str]) -> Certs {
     std::fs::write(&c.cert, cert.pem()).unwrap();
     std::fs::write(&c.key, key.serialize_pem()).unwrap();
     c
-}
-
-fn verdicts(index: &serde_json::Value) -> BTreeMap<String, (String, String)> {
-    only_agent(index)
-        .iter()
-        .map(|(id, v)| {
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            (id.clone(), (s("behavior"), s("behaviorClose")))
-        })
-        .collect()
 }
 
 /// `test-server URL EXTRA... --cases CASES`: the index and the per-case
@@ -118,8 +107,8 @@ fn reference_server_same_verdicts_over_wss() {
     let ca = c.ca.to_str().unwrap();
     let (over_tls, file) = test_server(&format!("wss://localhost:{tls_port}"), &["--ca", ca], CI_CASES);
     let (plain, _) = test_server(&format!("ws://127.0.0.1:{port}"), &[], CI_CASES);
-    assert!(verdicts(&over_tls).len() > 250);
-    assert_eq!(verdicts(&over_tls), verdicts(&plain));
+    assert!(verdict_pairs(&over_tls).len() > 250);
+    assert_eq!(verdict_pairs(&over_tls), verdict_pairs(&plain));
     let tls = file["tls"].as_str().unwrap_or_default();
     assert!(tls.starts_with("TLS 1.3"), "{file}");
 }
@@ -140,7 +129,7 @@ fn python_websockets_server_same_verdicts_over_wss() {
     let (mut over_tls, _) = test_server(&format!("wss://localhost:{tls_port}"), &["--ca", ca], CI_CASES);
     let (plain, _) = test_server(&format!("ws://127.0.0.1:{port}"), &[], CI_CASES);
     tolerate_races(&mut over_tls, &plain);
-    assert_eq!(verdicts(&over_tls), verdicts(&plain));
+    assert_eq!(verdict_pairs(&over_tls), verdict_pairs(&plain));
 }
 
 /// `test-clients` over TLS with a certificate it makes itself: the
@@ -152,7 +141,7 @@ fn clients_same_verdicts_over_wss_with_a_self_signed_certificate() {
     require_websockets();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
-    let cases = "1.*,2.*,5.*,7.1.*,12.1.1";
+    let cases = "1.*,2.*,5.*,7.1.*,9.1.3,9.2.3,12.1.1";
     let run_clients = |tls: bool, client: &dyn Fn(&str, bool) -> Command| {
         let out = tempfile::tempdir().unwrap();
         let mut extra = vec!["--cases", cases];
@@ -173,7 +162,7 @@ fn clients_same_verdicts_over_wss_with_a_self_signed_certificate() {
             "{}",
             String::from_utf8_lossy(&o.stderr)
         );
-        verdicts(&read_json(&out.path().join("index.json")))
+        verdict_pairs(&read_json(&out.path().join("index.json")))
     };
     let reference = |base: &str, _: bool| {
         let mut c = wsspec();

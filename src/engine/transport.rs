@@ -183,8 +183,7 @@ async fn client_handshake(mut stream: Stream, target: &Target, offers: &[Offer])
         let request = req_text.clone();
         move |reason: String| OpenError { reason, kind, request }
     };
-    stream
-        .write_all(&request)
+    tls::send(&mut stream, &request)
         .await
         .map_err(|e| fail(OpenFailure::NoHttp)(format!("sending the opening handshake failed: {e}")))?;
     let mut buf = Vec::new();
@@ -495,7 +494,7 @@ async fn write_loop(
             Some(c) if c > 0 => {
                 let mut ok = true;
                 for piece in bytes.chunks(c) {
-                    if wr.write_all(piece).await.is_err() {
+                    if tls::send(&mut wr, piece).await.is_err() {
                         ok = false;
                         break;
                     }
@@ -506,7 +505,7 @@ async fn write_loop(
                 ok
             }
             // A frame on its own: its own write, never coalesced.
-            _ if sync => wr.write_all(&bytes).await.is_ok(),
+            _ if sync => tls::send(&mut wr, &bytes).await.is_ok(),
             _ => {
                 let mut replies = if reply { bytes.len() } else { 0 };
                 while bytes.len() < COALESCE
@@ -535,7 +534,7 @@ async fn write_loop(
                         }
                     }
                 }
-                let ok = wr.write_all(&bytes).await.is_ok();
+                let ok = tls::send(&mut wr, &bytes).await.is_ok();
                 written(true, replies);
                 ok
             }

@@ -49,9 +49,11 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         "/updateReports",
     ];
     if !known.contains(&path.as_str()) {
-        let _ = stream
-            .write_all(&handshake::http_error(404, &format!("no such endpoint: {path}")))
-            .await;
+        let _ = crate::tls::send(
+            &mut stream,
+            &handshake::http_error(404, &format!("no such endpoint: {path}")),
+        )
+        .await;
         return;
     }
     let case = match (param("case"), param("casetuple")) {
@@ -67,22 +69,22 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
     let needs_agent = matches!(path.as_str(), "/runCase" | "/getCaseStatus" | "/updateReports");
     if needs_case && case.is_none() {
         let n = server.config.cases.len();
-        let _ = stream
-            .write_all(&handshake::http_error(
-                400,
-                &format!("case must be 1..{n} or a casetuple"),
-            ))
-            .await;
+        let _ = crate::tls::send(
+            &mut stream,
+            &handshake::http_error(400, &format!("case must be 1..{n} or a casetuple")),
+        )
+        .await;
         return;
     }
     if needs_agent && agent.is_none() {
-        let _ = stream.write_all(&handshake::http_error(400, "agent is missing")).await;
+        let _ = crate::tls::send(&mut stream, &handshake::http_error(400, "agent is missing")).await;
         return;
     }
+    let _running = (path == "/runCase").then(|| server.running(agent.as_deref().unwrap_or_default()));
     let key = match handshake::verify_request(&head) {
         Ok(k) => k,
         Err((status, why)) => {
-            let _ = stream.write_all(&handshake::http_error(status, &why)).await;
+            let _ = crate::tls::send(&mut stream, &handshake::http_error(status, &why)).await;
             return;
         }
     };
@@ -116,7 +118,7 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         _ => None,
     };
     let response = handshake::server_response(&key, crate::engine::transport::USER_AGENT, agreement.as_ref());
-    if stream.write_all(&response).await.is_err() {
+    if crate::tls::send(&mut stream, &response).await.is_err() {
         return;
     }
     let agent = agent.unwrap_or_default();
@@ -155,6 +157,8 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
             say_and_close(stream, Some(json!({"behavior": behavior}).to_string())).await;
         }
         _ => {
+            // The agent's last case may still be storing its outcome.
+            server.cases_ended(&agent, STATUS_WAIT).await;
             match server.write_reports() {
                 Ok(notes) => {
                     for n in notes {
@@ -214,7 +218,7 @@ async fn say_and_close(mut stream: Stream, text: Option<String>) {
         &FrameHeader::new(opcode::CLOSE, true, 2),
         &payload,
     ));
-    if stream.write_all(&out).await.is_err() {
+    if crate::tls::send(&mut stream, &out).await.is_err() {
         return;
     }
     let mut sink = [0u8; 1024];
@@ -258,7 +262,7 @@ const REFUSAL_BOUND: Duration = Duration::from_secs(1);
 /// reset that would discard the answer before the client reads it.
 async fn answer_and_close(mut stream: Stream, answer: &[u8]) {
     let _ = tokio::time::timeout(REFUSAL_BOUND, async {
-        stream.write_all(answer).await?;
+        crate::tls::send(&mut stream, answer).await?;
         stream.shutdown().await?;
         let mut sink = [0u8; 4096];
         let mut left: usize = 256 * 1024;

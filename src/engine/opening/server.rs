@@ -1,38 +1,22 @@
-//! Drives the opening-handshake section (`hs.*`): sends a case's request to
-//! a server, or gives a case's answer to a client, judges what comes back
-//! by the clause the case cites, and where a connection opens runs the
-//! case's short echo on the usual engine.
-//!
-//! Verdict rules, for servers: a request it MUST refuse gets an HTTP error
-//! (OK), a 101 (FAILED), or a close or silence without an HTTP answer
-//! (NON-STRICT: refused, but without the error status §4.2.1 asks for); a
-//! request it MUST take gets a 101 whose answer fits the offers and then an
-//! echo (anything else FAILED). For clients: after an answer it MUST fail,
-//! echoing the message that follows is FAILED, closing (TCP or a close
-//! frame) OK, doing neither within `FAIL_WAIT` NON-STRICT.
+//! Testing servers: the case's request, the server's reply judged by the
+//! clause the case cites, and the echo where a connection opens.
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
-use super::outcome::CaseOutcome;
-use super::session::{Role, SessionOptions};
-use super::transport::{Activity, Opened, Target, USER_AGENT, client_connect, run_opened, utc_now};
-use super::verdict::Verdict;
-use crate::catalogue::opening::{self, ClientMust, Exchange, Level, Opening, ServerMust};
+use super::{combine, ms, opening, verdict_of, write_chopped};
+use crate::catalogue::opening::{self as spec, Exchange, ServerMust};
 use crate::catalogue::{Behavior, Case};
+use crate::engine::outcome::CaseOutcome;
+use crate::engine::session::{Role, SessionOptions};
+use crate::engine::transport::{Activity, Opened, Target, USER_AGENT, client_connect, run_opened, utc_now};
 use crate::tls::Stream;
-use crate::wire::decode::{Decoder, Piece};
-use crate::wire::frame::opcode;
 use crate::wire::handshake::{self, Head};
 use crate::wire::negotiation::check_agreement;
 
 /// How long a cut request is left hanging.
 const CUT_WAIT: Duration = Duration::from_secs(2);
-/// How long a client has to fail a connection it must not take.
-const FAIL_WAIT: Duration = Duration::from_secs(2);
-/// Pause between the octets of a request or answer written one at a time.
-const CHOP_PAUSE: Duration = Duration::from_millis(1);
 
 /// What a server did with a request.
 enum Reply {
@@ -40,10 +24,6 @@ enum Reply {
     Closed,
     Silent,
     NotHttp(String),
-}
-
-fn opening(case: &Case) -> &Opening {
-    case.opening.as_ref().expect("a handshake case has its opening")
 }
 
 /// Runs a handshake case against a server.
@@ -76,7 +56,7 @@ pub async fn run_against_server(
         "agent" => Some(USER_AGENT.to_string()),
         _ => None,
     };
-    let head_bytes = opening::render(&request.lines, &fill);
+    let head_bytes = spec::render(&request.lines, &fill);
     let sent_head = handshake::parse_request(&head_bytes)
         .ok()
         .flatten()
@@ -84,9 +64,9 @@ pub async fn run_against_server(
         .unwrap_or_default();
     let mut bytes = head_bytes.clone();
     if request.message_behind {
-        bytes.extend(opening::probe_frame(true));
+        bytes.extend(spec::probe_frame(true));
     }
-    let stream = match tokio::time::timeout(opts.open_timeout, super::transport::connect_stream(target)).await {
+    let stream = match tokio::time::timeout(opts.open_timeout, crate::engine::transport::connect_stream(target)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return CaseOutcome::unopened(case, index, agent, started, ms(start), &e.reason),
         Err(_) => {
@@ -142,7 +122,7 @@ pub async fn run_against_server(
 /// within `wait`.
 async fn exchange(mut stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bool, wait: Duration) -> (Stream, Reply) {
     let written = if cut {
-        stream.write_all(&bytes[..bytes.len() / 2]).await
+        crate::tls::send(&mut stream, &bytes[..bytes.len() / 2]).await
     } else {
         write_chopped(&mut stream, bytes, chop).await
     };
@@ -154,19 +134,6 @@ async fn exchange(mut stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bo
         .await
         .unwrap_or(Reply::Silent);
     (stream, reply)
-}
-
-async fn write_chopped(stream: &mut Stream, bytes: &[u8], chop: Option<usize>) -> std::io::Result<()> {
-    match chop {
-        Some(n) if n > 0 => {
-            for piece in bytes.chunks(n) {
-                stream.write_all(piece).await?;
-                tokio::time::sleep(CHOP_PAUSE).await;
-            }
-            Ok(())
-        }
-        _ => stream.write_all(bytes).await,
-    }
 }
 
 async fn read_reply(stream: &mut Stream) -> Reply {
@@ -321,198 +288,5 @@ fn answer_fault(upgraded: Option<&Result<Option<crate::wire::deflate::Agreement>
         Some(Err(e)) => format!("answered 101, but {e}"),
         Some(Ok(Some(_))) => "agreed to permessage-deflate on an offer it MUST decline".into(),
         _ => "did not upgrade".into(),
-    }
-}
-
-/// A handshake verdict at the case's level: a broken SHOULD is NON-STRICT.
-fn verdict_of(level: Level, behavior: Behavior, reason: &str) -> Verdict {
-    let behavior = match (level, behavior) {
-        (Level::Should, Behavior::Failed) => Behavior::NonStrict,
-        (_, b) => b,
-    };
-    Verdict {
-        behavior,
-        behavior_close: Behavior::Ok,
-        result: reason.to_string(),
-        result_close: "No WebSocket connection was opened.".into(),
-    }
-}
-
-/// The handshake's verdict with the echo's: the worse `behavior` and its
-/// reason; the echo's `behaviorClose`.
-fn combine(hs: Verdict, echo: &Verdict) -> Verdict {
-    let (behavior, result) = match (hs.behavior, echo.behavior) {
-        (h, Behavior::Ok) => (h, format!("{} The message was echoed.", hs.result)),
-        (h, e) => (
-            worse(h, e),
-            format!("{} But the message sent on the connection was not echoed.", hs.result),
-        ),
-    };
-    Verdict {
-        behavior,
-        behavior_close: echo.behavior_close,
-        result,
-        result_close: echo.result_close.clone(),
-    }
-}
-
-fn worse(a: Behavior, b: Behavior) -> Behavior {
-    if a == Behavior::Failed || b == Behavior::Failed {
-        Behavior::Failed
-    } else {
-        a.max(b)
-    }
-}
-
-fn ms(since: Instant) -> u64 {
-    since.elapsed().as_millis() as u64
-}
-
-/// Serves a handshake case to a client whose `/runCase` request is `head`:
-/// answers as the case says, then judges what the client does.
-#[allow(clippy::too_many_arguments)]
-pub async fn serve_client(
-    case: &Case,
-    index: usize,
-    mut stream: Stream,
-    head: &Head,
-    rest: Vec<u8>,
-    key: &str,
-    agent: &str,
-    opts: &SessionOptions,
-    started: String,
-) -> CaseOutcome {
-    let start = Instant::now();
-    let o = opening(case);
-    let Exchange::Client(answer, must) = &o.exchange else {
-        return CaseOutcome::unopened(
-            case,
-            index,
-            agent,
-            started,
-            0,
-            "a server case cannot be served to a client",
-        );
-    };
-    let other_key = handshake::new_key();
-    let fill = |name: &str| match name {
-        "accept" => Some(handshake::accept_for(key)),
-        "wrong_accept" => Some(handshake::accept_for(&other_key)),
-        "key" => Some(key.to_string()),
-        _ => None,
-    };
-    let answer_bytes = opening::render(&answer.lines, &fill);
-    let answer_head = handshake::parse_any_response(&answer_bytes)
-        .ok()
-        .flatten()
-        .map(|h| h.0)
-        .unwrap_or_default();
-    // Whether this answer is one the client may take, given its offers.
-    let valid = handshake::verify_upgrade(&answer_head, key).and_then(|_| check_agreement(head, &answer_head));
-    let mut bytes = answer_bytes.clone();
-    if answer.message_behind || *must == ClientMust::Fail {
-        bytes.extend(opening::probe_frame(false));
-    }
-    let mut out = CaseOutcome::unopened(case, index, agent, started.clone(), 0, "");
-    out.http_request = String::from_utf8_lossy(&head.raw).into_owned();
-    out.http_response = String::from_utf8_lossy(&answer_bytes).into_owned();
-    out.is_server = true;
-    out.reached = true;
-    out.tls = stream.tls_summary();
-    if write_chopped(&mut stream, &bytes, answer.chop).await.is_err() {
-        out.verdict = verdict_of(
-            o.level,
-            Behavior::Failed,
-            "The client was gone before our answer was written.",
-        );
-        return out;
-    }
-    match (must, valid) {
-        (ClientMust::Fail, Err(why)) => {
-            let (b, reason) = watch_failing(&mut stream, &rest).await;
-            out.verdict = verdict_of(o.level, b, &format!("Our answer is one to fail: {why}. {reason}"));
-            out.verdict.result_close = "No WebSocket connection was to open.".into();
-            out.duration_ms = ms(start);
-            out
-        }
-        (_, valid) => {
-            let agreement = valid.as_ref().ok().cloned().flatten();
-            let opened = Opened {
-                stream,
-                rest,
-                agreement,
-                findings: Vec::new(),
-                http_request: out.http_request.clone(),
-                http_response: out.http_response.clone(),
-                started,
-            };
-            let mut echoed = run_opened(case, index, Role::Server, opened, agent, opts, None).await;
-            if *must == ClientMust::Fail {
-                // The client's own offers make this answer a valid one.
-                echoed.verdict.behavior = Behavior::Informational;
-                echoed.verdict.result =
-                    "Not applicable: given the client's offers, this answer is one it may take.".into();
-            } else if let Err(why) = valid {
-                echoed.verdict.behavior = Behavior::Failed;
-                echoed.verdict.result = format!("wsspec's own answer is wrong for this client: {why}.");
-            } else if echoed.verdict.behavior == Behavior::Ok {
-                echoed.verdict.result = "The client took the connection and echoed the message.".into();
-            } else {
-                echoed.verdict.result =
-                    "The client did not take the connection: the message after an answer it MUST take was not echoed."
-                        .into();
-            }
-            echoed
-        }
-    }
-}
-
-/// Watches a client that must fail the connection: its echo of the probe
-/// message fails the case; a close (TCP or frame) passes it.
-async fn watch_failing(stream: &mut Stream, rest: &[u8]) -> (Behavior, String) {
-    let mut decoder = Decoder::default();
-    decoder.feed(rest);
-    let mut chunk = [0u8; 4096];
-    let mut text = Vec::new();
-    let mut op = 0u8;
-    let deadline = tokio::time::Instant::now() + FAIL_WAIT;
-    loop {
-        while let Some(piece) = decoder.next_piece() {
-            match piece {
-                Piece::Header(h, _) => {
-                    op = h.opcode;
-                    if op == opcode::CLOSE {
-                        return (
-                            Behavior::Ok,
-                            "The client failed the connection with a close frame.".into(),
-                        );
-                    }
-                }
-                Piece::Data(d) if op == opcode::TEXT || op == opcode::CONTINUATION => {
-                    if text.len() < 1024 {
-                        text.extend_from_slice(&d);
-                    }
-                }
-                Piece::Data(_) => {}
-                Piece::End => {
-                    if text == opening::PROBE.as_bytes() {
-                        return (
-                            Behavior::Failed,
-                            "The client echoed the message that followed: it took a connection it MUST fail.".into(),
-                        );
-                    }
-                }
-            }
-        }
-        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return (Behavior::Ok, "The client closed the connection.".into()),
-            Ok(Ok(n)) => decoder.feed(&chunk[..n]),
-            Err(_) => {
-                return (
-                    Behavior::NonStrict,
-                    format!("The client neither echoed nor closed the connection within {FAIL_WAIT:?}."),
-                );
-            }
-        }
     }
 }

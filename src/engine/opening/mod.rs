@@ -1,0 +1,89 @@
+//! Drives the opening-handshake section (`hs.*`): sends a case's request to
+//! a server, or gives a case's answer to a client, judges what comes back
+//! by the clause the case cites, and where a connection opens runs the
+//! case's short echo on the usual engine.
+//!
+//! Verdict rules, for servers: a request it MUST refuse gets an HTTP error
+//! (OK), a 101 (FAILED), or a close or silence without an HTTP answer
+//! (NON-STRICT: refused, but without the error status §4.2.1 asks for); a
+//! request it MUST take gets a 101 whose answer fits the offers and then an
+//! echo (anything else FAILED). For clients: after an answer it MUST fail,
+//! echoing the message that follows is FAILED, closing (TCP or a close
+//! frame) OK, doing neither within `FAIL_WAIT` NON-STRICT.
+
+mod client;
+mod server;
+
+use std::time::{Duration, Instant};
+
+use super::verdict::Verdict;
+use crate::catalogue::opening::{Level, Opening};
+use crate::catalogue::{Behavior, Case};
+use crate::tls::Stream;
+
+pub use client::serve_client;
+pub use server::run_against_server;
+
+/// Pause between the octets of a request or answer written in pieces.
+const CHOP_PAUSE: Duration = Duration::from_millis(1);
+
+fn opening(case: &Case) -> &Opening {
+    case.opening.as_ref().expect("a handshake case has its opening")
+}
+
+async fn write_chopped(stream: &mut Stream, bytes: &[u8], chop: Option<usize>) -> std::io::Result<()> {
+    match chop {
+        Some(n) if n > 0 => {
+            for piece in bytes.chunks(n) {
+                crate::tls::send(stream, piece).await?;
+                tokio::time::sleep(CHOP_PAUSE).await;
+            }
+            Ok(())
+        }
+        _ => crate::tls::send(stream, bytes).await,
+    }
+}
+
+/// A handshake verdict at the case's level: a broken SHOULD is NON-STRICT.
+fn verdict_of(level: Level, behavior: Behavior, reason: &str) -> Verdict {
+    let behavior = match (level, behavior) {
+        (Level::Should, Behavior::Failed) => Behavior::NonStrict,
+        (_, b) => b,
+    };
+    Verdict {
+        behavior,
+        behavior_close: Behavior::Ok,
+        result: reason.to_string(),
+        result_close: "No WebSocket connection was opened.".into(),
+    }
+}
+
+/// The handshake's verdict with the echo's: the worse `behavior` and its
+/// reason; the echo's `behaviorClose`.
+fn combine(hs: Verdict, echo: &Verdict) -> Verdict {
+    let (behavior, result) = match (hs.behavior, echo.behavior) {
+        (h, Behavior::Ok) => (h, format!("{} The message was echoed.", hs.result)),
+        (h, e) => (
+            worse(h, e),
+            format!("{} But the message sent on the connection was not echoed.", hs.result),
+        ),
+    };
+    Verdict {
+        behavior,
+        behavior_close: echo.behavior_close,
+        result,
+        result_close: echo.result_close.clone(),
+    }
+}
+
+fn worse(a: Behavior, b: Behavior) -> Behavior {
+    if a == Behavior::Failed || b == Behavior::Failed {
+        Behavior::Failed
+    } else {
+        a.max(b)
+    }
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
