@@ -45,6 +45,31 @@ pub struct Server {
     pub stored: Notify,
     /// Told the agent of every `/updateReports`, once its reports are written.
     pub updated: mpsc::UnboundedSender<String>,
+    /// Cases still running, by agent: `/updateReports` waits for them, or a
+    /// client that leaves its last case at once and asks for its reports
+    /// would find that case missing.
+    running: Mutex<BTreeMap<String, usize>>,
+    ended: Notify,
+}
+
+/// A case running for an agent, from its request until its outcome is stored.
+pub struct Running<'a> {
+    server: &'a Server,
+    agent: String,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut r = self.server.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = r.get_mut(&self.agent) {
+            *n -= 1;
+            if *n == 0 {
+                r.remove(&self.agent);
+            }
+        }
+        drop(r);
+        self.server.ended.notify_waiters();
+    }
 }
 
 impl Server {
@@ -59,8 +84,39 @@ impl Server {
             slots: Arc::new(tokio::sync::Semaphore::new(MAX_CLIENTS)),
             stored: Notify::new(),
             updated: tx,
+            running: Mutex::new(BTreeMap::new()),
+            ended: Notify::new(),
         };
         Ok((Arc::new(server), rx))
+    }
+
+    /// Counts a case of `agent` as running until the guard is dropped.
+    pub fn running(&self, agent: &str) -> Running<'_> {
+        let mut r = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        *r.entry(agent.to_string()).or_default() += 1;
+        Running {
+            server: self,
+            agent: agent.to_string(),
+        }
+    }
+
+    /// Waits until no case of `agent` is running, at most `bound`.
+    pub async fn cases_ended(&self, agent: &str, bound: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let ended = self.ended.notified();
+            if !self
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(agent)
+            {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Every case summary so far, in agent then case order.
