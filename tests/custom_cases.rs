@@ -53,25 +53,7 @@ fn run_custom(url: Option<&str>, cases: &str) -> BTreeMap<String, (String, Strin
 }
 
 fn assert_expected(peer: &str, got: &BTreeMap<String, (String, String)>) {
-    let path = repo(&format!("tests/expected/custom-{peer}.json"));
-    let expected: BTreeMap<String, (String, String)> = serde_json::from_value(read_json(&path)).unwrap();
-    let mut diffs = Vec::new();
-    for (id, want) in &expected {
-        match got.get(id) {
-            Some(v) if v == want => {}
-            Some(v) => diffs.push(format!("{id}: got {v:?}, expected {want:?}")),
-            None => diffs.push(format!("{id}: not run")),
-        }
-    }
-    for id in got.keys().filter(|k| !expected.contains_key(*k)) {
-        diffs.push(format!("{id}: no expected verdict in {}", path.display()));
-    }
-    assert!(
-        diffs.is_empty(),
-        "{peer}: {} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_recorded(&format!("custom-{peer}.json"), got);
 }
 
 fn all_custom() -> String {

@@ -20,42 +20,9 @@ fn turn() -> std::sync::MutexGuard<'static, ()> {
 
 type Verdicts = BTreeMap<String, (String, String)>;
 
-fn verdicts(index: &serde_json::Value) -> Verdicts {
-    only_agent(index)
-        .iter()
-        .map(|(id, v)| {
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            (id.clone(), (s("behavior"), s("behaviorClose")))
-        })
-        .collect()
-}
-
-/// Holds `got` to tests/expected/hs-<name>.json (or writes it there when
-/// WSSPEC_RECORD_EXPECTED=1).
+/// Holds `got` to tests/expected/hs-<name>.json.
 fn assert_expected(name: &str, got: &Verdicts) {
-    let path = repo(&format!("tests/expected/hs-{name}.json"));
-    if std::env::var_os("WSSPEC_RECORD_EXPECTED").is_some_and(|v| v == "1") {
-        std::fs::write(&path, serde_json::to_string_pretty(got).unwrap() + "\n").unwrap();
-        return;
-    }
-    let expected: Verdicts = serde_json::from_value(read_json(&path)).unwrap();
-    let mut diffs = Vec::new();
-    for (id, want) in &expected {
-        match got.get(id) {
-            Some(v) if v == want => {}
-            Some(v) => diffs.push(format!("{id}: got {v:?}, expected {want:?}")),
-            None => diffs.push(format!("{id}: not run")),
-        }
-    }
-    for id in got.keys().filter(|k| !expected.contains_key(*k)) {
-        diffs.push(format!("{id}: no expected verdict in {}", path.display()));
-    }
-    assert!(
-        diffs.is_empty(),
-        "{name}: {} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_recorded(&format!("hs-{name}.json"), got);
 }
 
 /// `test-server` on the section; the verdicts.
@@ -77,7 +44,7 @@ fn against_server(url: Option<&str>) -> Verdicts {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let got = verdicts(&read_json(&out.path().join("index.json")));
+    let got = verdict_pairs(&read_json(&out.path().join("index.json")));
     assert!(got.len() >= 40, "{} server cases ran", got.len());
     got
 }
@@ -100,25 +67,9 @@ fn against_client(client: impl FnOnce(&str) -> Command) -> Verdicts {
         String::from_utf8_lossy(&o.stderr)
     );
     let index = read_json(&out.path().join("index.json"));
-    let got = verdicts(&index);
+    let got = verdict_pairs(&index);
     assert!(got.len() >= 15, "{} client cases ran", got.len());
     got
-}
-
-fn zoo_server(name: &str) -> (Peer, u16) {
-    let bin = repo(&format!("target/zoo/{name}"));
-    assert!(bin.exists(), "{} is missing: run scripts/test.sh", bin.display());
-    let port = free_port();
-    let mut peer = Peer(
-        Command::new(bin)
-            .arg(port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port, Duration::from_secs(20), &mut peer);
-    (peer, port)
 }
 
 fn url(port: u16) -> String {
@@ -217,7 +168,7 @@ fn a_server_that_upgrades_anything_fails_the_refusals() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let index = read_json(&out.path().join("index.json"));
-    let got = verdicts(&index);
+    let got = verdict_pairs(&index);
     // hs.1.6 asks for hybi-08, which a server may still speak: upgrading
     // it is INFORMATIONAL. hs.1.1 (no key) leaves the server nothing to
     // hash: its 101 carries a made-up accept, FAILED all the same.

@@ -8,8 +8,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use common::*;
 
@@ -29,23 +27,6 @@ fn testdata() -> PathBuf {
         d.display()
     );
     d
-}
-
-/// Starts `target/zoo/NAME PORT`.
-fn zoo_server(name: &str) -> (Peer, u16) {
-    let bin = repo(&format!("target/zoo/{name}"));
-    assert!(bin.exists(), "{} is missing: run scripts/test.sh", bin.display());
-    let port = free_port();
-    let mut peer = Peer(
-        Command::new(bin)
-            .arg(port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port, Duration::from_secs(20), &mut peer);
-    (peer, port)
 }
 
 fn native(port: u16, cases: &str) -> serde_json::Value {

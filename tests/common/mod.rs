@@ -407,3 +407,61 @@ pub fn fake_server_after_probe(f: fn(std::net::TcpStream)) -> u16 {
     });
     port
 }
+
+/// Starts `target/zoo/NAME PORT` (built by tests/peers/zoo/build.sh).
+pub fn zoo_server(name: &str) -> (Peer, u16) {
+    let bin = repo(&format!("target/zoo/{name}"));
+    assert!(bin.exists(), "{} is missing: run scripts/test.sh", bin.display());
+    let port = free_port();
+    let mut peer = Peer(
+        Command::new(bin)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port, Duration::from_secs(20), &mut peer);
+    (peer, port)
+}
+
+/// The verdict pair of every case in a one-agent index.json.
+pub fn verdict_pairs(index: &Value) -> std::collections::BTreeMap<String, (String, String)> {
+    only_agent(index)
+        .iter()
+        .map(|(id, v)| {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            (id.clone(), (s("behavior"), s("behaviorClose")))
+        })
+        .collect()
+}
+
+/// Holds `got` to the verdicts recorded in `file` (under tests/expected/),
+/// every case both ways; with WSSPEC_RECORD_EXPECTED=1 writes `got` there
+/// instead (then read the diff).
+pub fn assert_recorded(file: &str, got: &std::collections::BTreeMap<String, (String, String)>) {
+    let path = repo(&format!("tests/expected/{file}"));
+    if std::env::var_os("WSSPEC_RECORD_EXPECTED").is_some_and(|v| v == "1") {
+        std::fs::write(&path, serde_json::to_string_pretty(got).unwrap() + "\n").unwrap();
+        return;
+    }
+    let expected: std::collections::BTreeMap<String, (String, String)> =
+        serde_json::from_value(read_json(&path)).unwrap();
+    let mut diffs = Vec::new();
+    for (id, want) in &expected {
+        match got.get(id) {
+            Some(v) if v == want => {}
+            Some(v) => diffs.push(format!("{id}: got {v:?}, expected {want:?}")),
+            None => diffs.push(format!("{id}: not run")),
+        }
+    }
+    for id in got.keys().filter(|k| !expected.contains_key(*k)) {
+        diffs.push(format!("{id}: no expected verdict in {}", path.display()));
+    }
+    assert!(
+        diffs.is_empty(),
+        "{file}: {} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
