@@ -246,3 +246,85 @@ fn every_tls_failure_is_one_line_and_exit_2() {
     let (_, file) = test_server(&url, &["--insecure"], "1.1.1");
     assert!(file["tls"].as_str().unwrap().contains("--insecure"), "{file}");
 }
+
+/// All 517 against the reference and the Python websockets servers, and
+/// sections 1–10 against both clients, over wss:// and ws://: the same
+/// verdicts (races aside). Minutes (12–13 against Python): scripts/slow-tests.sh.
+#[test]
+#[ignore = "minutes: scripts/slow-tests.sh"]
+fn everything_over_wss_as_over_ws() {
+    let _turn = turn();
+    require_websockets();
+    let dir = tempfile::tempdir().unwrap();
+    let c = certs(dir.path(), &["localhost"]);
+    let ca = c.ca.to_str().unwrap();
+    let (_tls, tls_port) = tls_server(&c);
+    let (_plain, port) = reference_server();
+    let (over_tls, _) = test_server(&format!("wss://localhost:{tls_port}"), &["--ca", ca], "*");
+    let (plain, _) = test_server(&format!("ws://127.0.0.1:{port}"), &[], "*");
+    assert_eq!(verdict_pairs(&over_tls).len(), 517);
+    assert_eq!(verdict_pairs(&over_tls), verdict_pairs(&plain));
+    let (_tls, tls_port) = python_peer(
+        "websockets_echo_server.py",
+        &[],
+        &[c.cert.to_str().unwrap(), c.key.to_str().unwrap()],
+    );
+    let (_plain, port) = websockets_server();
+    let (mut over_tls, _) = test_server(&format!("wss://localhost:{tls_port}"), &["--ca", ca], "*");
+    let (plain, _) = test_server(&format!("ws://127.0.0.1:{port}"), &[], "*");
+    tolerate_races(&mut over_tls, &plain);
+    assert_eq!(verdict_pairs(&over_tls).len(), 517);
+    assert_eq!(verdict_pairs(&over_tls), verdict_pairs(&plain));
+    let sections = "1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*";
+    let clients = |tls: bool, python_client: bool| {
+        let out = tempfile::tempdir().unwrap();
+        let ca = out.path().join("ca.pem");
+        let mut extra = vec!["--cases", sections];
+        if tls {
+            extra.extend(["--tls-self-signed", ca.to_str().unwrap()]);
+        }
+        let (server, port) = fuzzing_server(out.path(), &extra);
+        let base = format!("{}://localhost:{port}", if tls { "wss" } else { "ws" });
+        let mut cmd = if python_client {
+            let mut c = Command::new(python());
+            c.arg(repo("tests/peers/websockets_fuzz_client.py"))
+                .args([&base, "websockets-client"]);
+            if tls {
+                c.arg(&ca);
+            }
+            c
+        } else {
+            let mut c = wsspec();
+            c.args(["echo-client", &base]);
+            if tls {
+                c.arg("--ca").arg(&ca);
+            }
+            c
+        };
+        assert!(
+            cmd.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success()
+        );
+        let o = wait_bounded(server, Duration::from_secs(600));
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        read_json(&out.path().join("index.json"))
+    };
+    for python_client in [false, true] {
+        let mut over_tls = clients(true, python_client);
+        let plain = clients(false, python_client);
+        tolerate_races(&mut over_tls, &plain);
+        assert_eq!(verdict_pairs(&over_tls).len(), 301);
+        assert_eq!(
+            verdict_pairs(&over_tls),
+            verdict_pairs(&plain),
+            "python client: {python_client}"
+        );
+    }
+}

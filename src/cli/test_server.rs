@@ -57,6 +57,9 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let baseline = args.gate.load().await?;
     let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
     let trust = args.trust.trust();
+    if args.trust.insecure {
+        eprintln!("wsspec: note: --insecure: wss:// certificates are not checked (every per-case file says so)");
+    }
     let mut agent_rules = BTreeMap::new();
     let mut outdir = args.out.clone();
     let mut servers = Vec::new();
