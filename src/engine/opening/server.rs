@@ -121,14 +121,18 @@ pub async fn run_against_server(
 /// Writes the request (in pieces, or half of it) and reads what comes back
 /// within `wait`.
 async fn exchange(mut stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bool, wait: Duration) -> (Stream, Reply) {
-    let written = if cut {
-        crate::tls::send(&mut stream, &bytes[..bytes.len() / 2]).await
-    } else {
-        write_chopped(&mut stream, bytes, chop).await
-    };
-    // A server may answer and close before it has read all of a large
-    // request; what it said is still worth reading.
-    let _ = written;
+    // Bounded: a server that neither reads a large request nor closes
+    // must not hold the case. It may also answer and close before it has
+    // read all of it; what it said is still worth reading, so the outcome
+    // of the write is not the verdict.
+    let _ = tokio::time::timeout(wait, async {
+        if cut {
+            crate::tls::send(&mut stream, &bytes[..bytes.len() / 2]).await
+        } else {
+            write_chopped(&mut stream, bytes, chop).await
+        }
+    })
+    .await;
     let wait = if cut { CUT_WAIT } else { wait };
     let reply = tokio::time::timeout(wait, read_reply(&mut stream))
         .await
