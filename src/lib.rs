@@ -1,18 +1,69 @@
 //! wsspec: a WebSocket conformance harness. It runs Autobahn|Testsuite's
 //! case catalogue natively, with Autobahn's case IDs, verdicts and report
-//! layout.
+//! layout, against a server or served to a client, in seconds.
 //!
-//! Layers depend one way: `wire` (bytes) ← `catalogue` (cases as values) ←
-//! `engine` (runs a case, judges it) ← `report` (writes results) ← `cli`;
-//! `tls` (connections over TCP or TLS) sits beside `wire`, under `engine`.
+//! As a library it runs the suite inside `cargo test`: choose cases with a
+//! [`Suite`], run them against a server ([`Suite::run_against`]) or serve
+//! them to a client ([`Suite::serve_clients`]), and check the [`Report`]
+//! against a baseline file kept in the repository:
+//!
+//! ```no_run
+//! #[tokio::test(flavor = "multi_thread")]
+//! async fn conformance() {
+//!     let url = "ws://127.0.0.1:9001"; // your server, started by the test
+//!     let report = wsspec::Suite::new()
+//!         .cases(["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*", "12.*", "13.*"])
+//!         .run_against(url)
+//!         .await
+//!         .unwrap();
+//!     // WSSPEC_UPDATE_BASELINE=1 cargo test records it.
+//!     report.assert_matches_baseline("tests/conformance.json");
+//! }
+//! ```
+//!
+//! Blocking callers use [`Suite::run_against_blocking`] and
+//! [`Suite::serve_clients_blocking`].
+//!
+//! Inside, layers depend one way: `wire` (bytes) ← `catalogue` (cases as
+//! values) ← `engine` (runs a case, judges it) ← `report` (writes results)
+//! ← `fuzzing_server`, `docker` ← the library API ← `cli`; `tls`
+//! (connections over TCP or TLS) sits beside `wire`, under `engine`. Those
+//! modules are public for the command line, the tests and the fuzzers, and
+//! hidden from the documentation: they are not a stable API.
 
+#![deny(missing_docs)]
+
+mod suite;
+
+pub use catalogue::Behavior;
+pub use report::Format;
+pub use suite::blocking::BlockingClients;
+pub use suite::{CaseResult, Clients, Counts, Error, Report, Suite, UPDATE_BASELINE};
+
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod catalogue;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod cli;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod custom;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod docker;
-pub mod echo;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod engine;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod fuzzing_server;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod report;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod tls;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod wire;

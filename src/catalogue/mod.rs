@@ -29,10 +29,15 @@ pub use build::*;
 /// A verdict, with Autobahn's spelling on the wire and in reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Behavior {
+    /// The peer did what the case expects.
     Ok,
+    /// Allowed, but not what the RFC says a peer SHOULD do.
     NonStrict,
+    /// The RFC leaves it open; what the peer did is recorded.
     Informational,
+    /// An optional feature the peer does not have (permessage-deflate).
     Unimplemented,
+    /// The peer broke a MUST of the RFC.
     Failed,
     /// `behaviorClose` only: the peer closed with a code not expected.
     WrongCode,
@@ -43,6 +48,7 @@ pub enum Behavior {
 }
 
 impl Behavior {
+    /// Autobahn's spelling: `OK`, `NON-STRICT`, `WRONG CODE`...
     pub fn as_str(self) -> &'static str {
         match self {
             Behavior::Ok => "OK",
@@ -56,6 +62,7 @@ impl Behavior {
         }
     }
 
+    /// The verdict spelled `s` as Autobahn spells it.
     pub fn parse(s: &str) -> Option<Behavior> {
         [
             Behavior::Ok,

@@ -175,7 +175,9 @@ pub fn main() -> ExitCode {
             Command::Autobahn(c) => autobahn::run(c).await,
             Command::EchoClient { url, agent, trust } => {
                 let tls = crate::tls::client_config(&trust.trust())?;
-                crate::echo::client::run(&url, &agent, tls).await.map_err(BadInput)
+                ws_reference_echo::client::run(&url, &agent, tls)
+                    .await
+                    .map_err(BadInput)
             }
         }
     });
@@ -203,7 +205,7 @@ async fn echo_server(listen: &str, tls: &ServeTlsArgs) -> Result<u8, BadInput> {
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     println!("wsspec echo-server listening on {scheme}://{addr}");
     tokio::select! {
-        _ = crate::echo::server::serve(listener, tls) => {}
+        _ = ws_reference_echo::server::serve(listener, tls) => {}
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
@@ -256,87 +258,29 @@ pub struct Selection {
     pub cases_dir: Vec<PathBuf>,
 }
 
-/// Which peers a command tests, to keep the cases meant for them.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Testing {
-    Servers,
-    Clients,
-}
+pub use crate::suite::select::Testing;
 
-/// The cases matched by `include` (default: Autobahn's catalogue) and not by
-/// `exclude`, from the built-in catalogue and the custom cases (shipped and
-/// from `dirs`). A pattern that starts with `*` selects among Autobahn's
-/// cases only, so `*` keeps meaning Autobahn's catalogue; custom cases are
-/// chosen by their prefix (`frag.*`). An unknown single ID, an empty
-/// selection or a broken case file is bad input.
+/// The selected cases (see `suite::select::select_cases`).
 pub fn select_cases(
     include: Vec<String>,
     exclude: &[String],
     dirs: &[PathBuf],
     testing: Testing,
 ) -> Result<Vec<crate::catalogue::Case>, BadInput> {
-    use crate::catalogue::{self, select};
-    let mut include = include;
-    if include.is_empty() {
-        include.push("*".into());
-    }
-    // wsspec's own cases (the handshake section, custom files) are taken
-    // only by patterns that name them: `*` keeps meaning Autobahn's 517.
-    let mut custom = catalogue::handshake();
-    custom.extend(custom_cases(dirs)?);
-    let builtin = catalogue::all();
-    let everything: Vec<_> = builtin.iter().chain(custom.iter()).cloned().collect();
-    let unknown = select::unknown_ids(&everything, &include);
-    if !unknown.is_empty() {
-        return Err(format!("no case has the ID {}", unknown.join(", ")).into());
-    }
-    let named: Vec<String> = include.iter().filter(|p| !p.starts_with('*')).cloned().collect();
-    let mut cases = select::select(builtin, &include, exclude);
-    cases.extend(select::select(custom, &named, exclude));
-    cases.retain(|c| match testing {
-        Testing::Servers => c.roles.server,
-        Testing::Clients => c.roles.client,
-    });
-    if cases.is_empty() {
-        let mut said = format!("no case is left to run from {}", include.join(","));
-        if !exclude.is_empty() {
-            said.push_str(&format!(" without {}", exclude.join(",")));
-        }
-        return Err(said.into());
-    }
-    Ok(cases)
-}
-
-/// The shipped custom cases and those in `dirs`; every problem of a case
-/// file is a line of its own.
-fn custom_cases(dirs: &[PathBuf]) -> Result<Vec<crate::catalogue::Case>, BadInput> {
-    crate::custom::load_all(dirs).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        BadInput(lines.join("\nwsspec: "))
-    })
+    crate::suite::select::select_cases(include, exclude, dirs, testing).map_err(BadInput)
 }
 
 /// The `--cases` and `--exclude` patterns as typed, each checked: a flag
 /// given empty, or a pattern that matches no case at all (built-in or
 /// custom), is bad input rather than a silent no-op.
 pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), BadInput> {
-    let custom = custom_cases(&sel.cases_dir)?;
-    let everything: Vec<String> = crate::catalogue::all()
-        .into_iter()
-        .chain(crate::catalogue::handshake())
-        .chain(custom)
-        .map(|c| c.id)
-        .collect();
     let mut out = Vec::new();
     for (flag, given) in [("--cases", &sel.cases), ("--exclude", &sel.exclude)] {
         let patterns = split_patterns(given);
         if !given.is_empty() && patterns.is_empty() {
             return Err(format!("{flag} is empty: give case ID patterns such as 1.* or 6.4.1").into());
         }
-        if let Some(p) = patterns
-            .iter()
-            .find(|p| !everything.iter().any(|id| crate::catalogue::select::matches(p, id)))
-        {
+        if let Some(p) = crate::suite::select::unmatched(&patterns, &sel.cases_dir)? {
             return Err(format!("{flag} {p}: no case matches it (see wsspec cases list)").into());
         }
         out.push(patterns);

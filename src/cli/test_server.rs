@@ -10,7 +10,7 @@ use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::catalogue::select::excluded_for_agent;
 use crate::engine::schedule::{Stop, progress_bar, run_against_server};
-use crate::engine::transport::{OpenFailure, Target, client_connect};
+use crate::engine::transport::Target;
 use crate::engine::{Discard, Summary};
 use crate::report;
 
@@ -96,7 +96,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
     let opts = args.session.options(spec_testdata.as_deref())?;
     if servers.is_empty() {
-        let addr = crate::echo::server::spawn("127.0.0.1:0")
+        let addr = ws_reference_echo::server::spawn("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
         eprintln!("testing the built-in reference echo server at ws://{addr}");
@@ -269,31 +269,8 @@ async fn retry_regressions(
     }
 }
 
-/// Checks that a WebSocket server answers at all and learns its agent name
-/// from the Server header when none was given. Nothing listening, no answer
-/// within the open timeout, or an answer that is not an upgrade (HTTP 200,
-/// not HTTP at all) is bad input: one line, no 517 FAILED. A server that
-/// upgrades, but wrongly, is tested, and every case says why it failed.
+/// The server's agent name, once it has answered a probe (see
+/// `suite::servers::probe`).
 async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<String, BadInput> {
-    match client_connect(&server.target, open_timeout, &[]).await {
-        Ok((stream, _, _, head, _)) => {
-            drop(stream);
-            Ok(server
-                .agent
-                .clone()
-                .or_else(|| head.get("server").map(str::to_string))
-                .unwrap_or_else(|| "UnknownServer".into()))
-        }
-        Err(e) if e.kind.not_a_websocket_server() => {
-            let hint = match e.kind {
-                OpenFailure::NoHttp if server.target.tls.is_none() => {
-                    ": not a WebSocket endpoint (if it speaks TLS, use wss://)"
-                }
-                OpenFailure::NotUpgraded | OpenFailure::NoHttp => ": not a WebSocket endpoint",
-                _ => "",
-            };
-            Err(format!("{}: {}{hint}", server.target.url, e.reason).into())
-        }
-        Err(_) => Ok(server.agent.clone().unwrap_or_else(|| "UnknownServer".into())),
-    }
+    Ok(crate::suite::servers::probe(&server.target, server.agent.as_deref(), open_timeout).await?)
 }

@@ -119,6 +119,20 @@ impl Server {
         }
     }
 
+    /// Waits until no case of any agent is running, at most `bound`.
+    pub async fn all_cases_ended(&self, bound: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let ended = self.ended.notified();
+            if self.running.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// Every case summary so far, in agent then case order.
     pub fn summaries(&self) -> Vec<Summary> {
         let r = self.results.lock().unwrap_or_else(|e| e.into_inner());

@@ -15,11 +15,18 @@ pub mod writer;
 
 /// The output formats of `wsspec report` (and of `--format` on the test commands).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+// The variants are documented for rustdoc only: clap would show doc
+// comments in `--help`, and the CLI's help stays as it was.
 pub enum Format {
+    #[cfg_attr(doc, doc = "The terminal table: one row per section, then what was not OK.")]
     Table,
+    #[cfg_attr(doc, doc = "Markdown, for a pull request or a job summary.")]
     Markdown,
+    #[cfg_attr(doc, doc = "One self-contained HTML page with filters and a drill-down.")]
     Html,
+    #[cfg_attr(doc, doc = "JUnit XML, one test case per case, for CI test views.")]
     Junit,
+    #[cfg_attr(doc, doc = "Autobahn's index.json.")]
     Json,
 }
 

@@ -1,0 +1,135 @@
+//! Testing a client: the cases served over Autobahn's fuzzing-server
+//! protocol, on a port of the caller's choosing.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinHandle;
+
+use super::{Error, Report, cannot_write};
+use crate::catalogue::Case;
+use crate::engine::SessionOptions;
+use crate::engine::transport::case_bound;
+use crate::fuzzing_server::{Config, Server, serve};
+
+/// How long a client's cases still running may take to end once the
+/// client is done or the run is finished.
+const CASES_END_WITHIN: Duration = Duration::from_secs(60);
+
+/// The cases served to clients, from [`Suite::serve_clients`](super::Suite::serve_clients):
+/// `/getCaseCount`, `/runCase?case=N&agent=NAME` and
+/// `/updateReports?agent=NAME` at [`url`](Clients::url), as Autobahn's
+/// fuzzingserver serves them. Serving stops when this is finished or dropped.
+pub struct Clients {
+    server: Arc<Server>,
+    addr: SocketAddr,
+    serving: JoinHandle<()>,
+    updated: Mutex<mpsc::UnboundedReceiver<String>>,
+    dir: PathBuf,
+}
+
+impl Drop for Clients {
+    fn drop(&mut self) {
+        self.serving.abort();
+    }
+}
+
+impl Clients {
+    pub(super) async fn start(
+        addr: &str,
+        cases: Vec<Case>,
+        opts: SessionOptions,
+        dir: PathBuf,
+    ) -> Result<Clients, Error> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error(format!("cannot listen on {addr}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| Error(e.to_string()))?;
+        let (server, updated) = Server::new(Config {
+            cases: cases.into_iter().map(Arc::new).collect(),
+            exclude_agent_cases: Default::default(),
+            outdir: dir.clone(),
+            opts,
+            tls: None,
+        })
+        .map_err(|e| cannot_write(&dir, e))?;
+        let serving = tokio::spawn(serve(listener, server.clone()));
+        Ok(Clients {
+            server,
+            addr,
+            serving,
+            updated: Mutex::new(updated),
+            dir,
+        })
+    }
+
+    /// The address served on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a client driver, `ws://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// The number of cases served (`/getCaseCount`).
+    pub fn case_count(&self) -> usize {
+        self.server.config.cases.len()
+    }
+
+    /// Drives the client under test through every case as `agent`:
+    /// `client` is called with each case's URL
+    /// (`ws://127.0.0.1:PORT/runCase?case=N&agent=NAME`) and must connect
+    /// there and echo every text and binary message until the connection
+    /// closes. Each call is bounded by its case's own bound plus 10 s.
+    /// Returns when the client's last case has been judged.
+    pub async fn run_client<F, Fut>(&self, agent: &str, mut client: F)
+    where
+        F: FnMut(String) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let agent_q: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
+        for (i, case) in self.server.config.cases.iter().enumerate() {
+            let url = format!("{}/runCase?case={}&agent={agent_q}", self.url(), i + 1);
+            let _ = tokio::time::timeout(case_bound(case) + Duration::from_secs(10), client(url)).await;
+        }
+        self.server.cases_ended(agent, CASES_END_WITHIN).await;
+    }
+
+    /// Waits, at most `within`, until a client driven from elsewhere (another
+    /// process given [`url`](Clients::url)) asks `/updateReports`; returns
+    /// its agent name.
+    pub async fn reports_requested(&self, within: Duration) -> Result<String, Error> {
+        let mut updated = self.updated.lock().await;
+        match tokio::time::timeout(within, updated.recv()).await {
+            Ok(Some(agent)) => Ok(agent),
+            Ok(None) => Err(Error("the fuzzing server stopped".into())),
+            Err(_) => Err(Error(format!(
+                "no client asked for its reports within {} s ({} cases had run)",
+                within.as_secs(),
+                self.server.summaries().len()
+            ))),
+        }
+    }
+
+    /// Stops serving, waits for the cases still running and returns the
+    /// report of every client that ran a case. No case run at all is an
+    /// [`Error`]: a client that never connected must not read as a pass.
+    pub async fn finish(self) -> Result<Report, Error> {
+        self.serving.abort();
+        self.server.all_cases_ended(CASES_END_WITHIN).await;
+        self.server.write_reports().map_err(|e| cannot_write(&self.dir, e))?;
+        if self.server.summaries().is_empty() {
+            return Err(Error(format!(
+                "no client ran a case at {} (a driver runs /runCase?case=N&agent=NAME for each case)",
+                self.url()
+            )));
+        }
+        Report::read(&self.dir)
+    }
+}

@@ -1,0 +1,245 @@
+//! The library API: choose cases, run them against a server or serve them
+//! to a client, and get a [`Report`] back, inside a test of your own.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wsspec::Error> {
+//! let report = wsspec::Suite::new()
+//!     .cases(["1.*", "2.*", "5.*"])
+//!     .agent("my-server")
+//!     .run_against("ws://127.0.0.1:9001")
+//!     .await?;
+//! println!("{}", report.counts());
+//! report.assert_matches_baseline("tests/conformance.json");
+//! # Ok(())
+//! # }
+//! ```
+
+pub(crate) mod blocking;
+mod clients;
+mod report;
+pub(crate) mod select;
+pub(crate) mod servers;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+pub use clients::Clients;
+pub use report::{CaseResult, Counts, Report, UPDATE_BASELINE};
+
+use crate::engine::SessionOptions;
+use crate::engine::schedule::{Stop, run_against_server};
+use crate::engine::transport::Target;
+use crate::tls::Trust;
+use select::Testing;
+
+/// What went wrong before any verdict: a bad pattern, URL or folder, a
+/// target that is not a WebSocket server, reports that cannot be written.
+/// Conformance failures are not errors: they are in the [`Report`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<String> for Error {
+    fn from(s: String) -> Self {
+        Error(s)
+    }
+}
+
+/// A choice of cases and how to run them; [`Suite::run_against`] tests a
+/// server, [`Suite::serve_clients`] tests clients. Without
+/// [`cases`](Suite::cases), Autobahn's whole catalogue (517 cases) runs.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    include: Vec<String>,
+    exclude: Vec<String>,
+    cases_dirs: Vec<PathBuf>,
+    agent: Option<String>,
+    out_dir: Option<PathBuf>,
+    jobs: usize,
+    max_message_size: u64,
+    open_timeout: Duration,
+    testdata: Option<PathBuf>,
+    trust: Trust,
+}
+
+impl Default for Suite {
+    fn default() -> Self {
+        Suite {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            cases_dirs: Vec::new(),
+            agent: None,
+            out_dir: None,
+            jobs: 32,
+            max_message_size: 64 << 20,
+            open_timeout: Duration::from_secs(5),
+            testdata: None,
+            trust: Trust::Roots,
+        }
+    }
+}
+
+impl Suite {
+    /// Autobahn's catalogue, 32 cases at a time, reports in a fresh folder
+    /// under the system's temporary folder.
+    pub fn new() -> Suite {
+        Suite::default()
+    }
+
+    /// Adds case ID patterns to run, in Autobahn's syntax (`6.*`, `9.1.*`,
+    /// `1.1.1`); `hs.*` and custom prefixes (`frag.*`) name wsspec's own
+    /// cases, which `*` leaves out.
+    pub fn cases<I: IntoIterator<Item = S>, S: Into<String>>(mut self, patterns: I) -> Suite {
+        self.include.extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds case ID patterns to leave out.
+    pub fn exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, patterns: I) -> Suite {
+        self.exclude.extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a folder of custom case files (see the README's "Custom cases").
+    pub fn cases_dir(mut self, dir: impl Into<PathBuf>) -> Suite {
+        self.cases_dirs.push(dir.into());
+        self
+    }
+
+    /// The server's name in reports (default: its `Server` header). Clients
+    /// name themselves, in each `/runCase` request.
+    pub fn agent(mut self, name: impl Into<String>) -> Suite {
+        self.agent = Some(name.into());
+        self
+    }
+
+    /// Where index.json and the per-case files go (Autobahn's layout); the
+    /// folder's previous report is replaced.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Suite {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Cases run at once against a server (timed 9.x cases always run alone).
+    pub fn jobs(mut self, jobs: usize) -> Suite {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// The largest message taken from the peer (default 64 MiB); a larger
+    /// one fails the connection with 1009.
+    pub fn max_message_size(mut self, bytes: u64) -> Suite {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// How long each opening handshake may take (default 5 s).
+    pub fn open_timeout(mut self, timeout: Duration) -> Suite {
+        self.open_timeout = timeout;
+        self
+    }
+
+    /// Autobahn's compression test files (its package's
+    /// `autobahntestsuite/testdata`), for sections 12–13 to send exactly
+    /// Autobahn's bytes; default: wsspec's generated data.
+    pub fn testdata(mut self, dir: impl Into<PathBuf>) -> Suite {
+        self.testdata = Some(dir.into());
+        self
+    }
+
+    /// For `wss://`: trust only the CA certificates in this PEM file.
+    pub fn trust_ca(mut self, pem_file: impl Into<PathBuf>) -> Suite {
+        self.trust = Trust::Ca(pem_file.into());
+        self
+    }
+
+    /// For `wss://`: accept any certificate (development servers); the
+    /// per-case files say so.
+    pub fn insecure(mut self) -> Suite {
+        self.trust = Trust::Insecure;
+        self
+    }
+
+    /// The cases this suite runs when testing `testing`, in catalogue order.
+    fn selected(&self, testing: Testing) -> Result<Vec<crate::catalogue::Case>, Error> {
+        for p in [&self.include, &self.exclude] {
+            if let Some(p) = select::unmatched(p, &self.cases_dirs)? {
+                return Err(Error(format!("case pattern {p}: no case matches it")));
+            }
+        }
+        Ok(select::select_cases(
+            self.include.clone(),
+            &self.exclude,
+            &self.cases_dirs,
+            testing,
+        )?)
+    }
+
+    fn session_options(&self) -> Result<SessionOptions, Error> {
+        let testdata = match &self.testdata {
+            Some(d) => crate::catalogue::testdata::Corpus::autobahn(d)?,
+            None => Default::default(),
+        };
+        Ok(SessionOptions {
+            testdata,
+            max_message: self.max_message_size,
+            open_timeout: self.open_timeout,
+            ..SessionOptions::default()
+        })
+    }
+
+    fn report_dir(&self, role: &str) -> PathBuf {
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        self.out_dir.clone().unwrap_or_else(|| {
+            let n = RUNS.fetch_add(1, Ordering::Relaxed);
+            std::env::temp_dir().join(format!("wsspec-{role}-{}-{n}", std::process::id()))
+        })
+    }
+
+    /// Runs the cases against the server at `url` (`ws://` or `wss://`) and
+    /// returns the report, also written to [`Report::dir`]. A server that
+    /// does not answer, or does not upgrade, is an [`Error`], as is a server
+    /// that went away before any case could connect.
+    pub async fn run_against(&self, url: &str) -> Result<Report, Error> {
+        let target = Target::parse(url)?.trust(&self.trust)?;
+        let cases = self.selected(Testing::Servers)?;
+        let opts = self.session_options()?;
+        let agent = servers::probe(&target, self.agent.as_deref(), opts.open_timeout).await?;
+        let dir = self.report_dir("servers");
+        let writer = Mutex::new(crate::report::writer::Writer::create(&dir).map_err(|e| cannot_write(&dir, e))?);
+        let hidden = indicatif::ProgressBar::hidden();
+        let run = run_against_server(cases, &target, &agent, &opts, self.jobs, &hidden, &writer).await;
+        writer
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .finish()
+            .map_err(|e| cannot_write(&dir, e))?;
+        if let Stop::NeverOpened(reason) = run.stop {
+            return Err(Error(format!("{url}: no case could open a connection ({reason})")));
+        }
+        Report::read(&dir)
+    }
+
+    /// Serves the cases to clients at `addr` (`"127.0.0.1:0"` for a free
+    /// port), speaking Autobahn's fuzzing-server protocol; point the client
+    /// under test at [`Clients::url`] or drive it with
+    /// [`Clients::run_client`].
+    pub async fn serve_clients(&self, addr: &str) -> Result<Clients, Error> {
+        let cases = self.selected(Testing::Clients)?;
+        let opts = self.session_options()?;
+        Clients::start(addr, cases, opts, self.report_dir("clients")).await
+    }
+}
+
+fn cannot_write(dir: &Path, e: std::io::Error) -> Error {
+    Error(format!("cannot write reports to {}: {e}", dir.display()))
+}

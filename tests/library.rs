@@ -1,0 +1,114 @@
+//! wsspec as a library inside `cargo test`, as a WebSocket library's
+//! maintainer would use it: a tokio-tungstenite server and client started
+//! in-process, sections 1-10 and 12-13 run through the API, each held to a
+//! baseline file in the repository (WSSPEC_UPDATE_BASELINE=1 records it).
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+
+const SECTIONS: [&str; 11] = [
+    "1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*", "12.*", "13.*",
+];
+
+/// The server under test: tokio-tungstenite echoing every message.
+async fn start_echo_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                while let Some(Ok(msg)) = ws.next().await {
+                    if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tungstenite_server_matches_its_baseline() {
+    let url = start_echo_server().await;
+    let report = wsspec::Suite::new()
+        .cases(SECTIONS)
+        .agent("tokio-tungstenite")
+        .run_against(&url)
+        .await
+        .unwrap();
+    assert_eq!(report.counts().total(), 517);
+    report.assert_matches_baseline("tests/conformance/server.json");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tungstenite_client_matches_its_baseline() {
+    let clients = wsspec::Suite::new()
+        .cases(SECTIONS)
+        .serve_clients("127.0.0.1:0")
+        .await
+        .unwrap();
+    // The client under test connects to each case's URL and echoes.
+    clients
+        .run_client("tokio-tungstenite", |url| async move {
+            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
+                return;
+            };
+            while let Some(Ok(msg)) = ws.next().await {
+                if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+    let report = clients.finish().await.unwrap();
+    assert_eq!(report.counts().total(), 517);
+    report.assert_matches_baseline("tests/conformance/client.json");
+}
+
+/// The blocking API needs no runtime of the caller's; a baseline that the
+/// report falls short of fails with the cases, both pairs and the reason,
+/// and a missing baseline says how to record one.
+#[test]
+fn the_blocking_api_runs_and_a_regression_reads_as_a_diff() {
+    if std::env::var_os(wsspec::UPDATE_BASELINE).is_some() {
+        return; // recording: every check below would record instead
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(start_echo_server());
+    let report = wsspec::Suite::new()
+        .cases(["1.1.*", "12.1.1"])
+        .run_against_blocking(&url)
+        .unwrap();
+    let counts = report.counts();
+    assert_eq!((counts.ok, counts.unimplemented, counts.failed), (8, 1, 0), "{counts}");
+    assert!(!report.failed());
+    let case = report.case("12.1.1").unwrap();
+    assert_eq!(case.behavior, wsspec::Behavior::Unimplemented);
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.json");
+    let said = report.matches_baseline(&missing).unwrap_err();
+    assert!(said.contains("WSSPEC_UPDATE_BASELINE=1"), "{said}");
+
+    // A baseline from this report, then one that claims more than it has.
+    let baseline = dir.path().join("conformance.json");
+    report.write_baseline(&baseline).unwrap();
+    report.assert_matches_baseline(&baseline);
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    let claimed = text.replace(
+        r#""12.1.1": {"behavior":"UNIMPLEMENTED","behaviorClose":"OK"}"#,
+        r#""12.1.1": {"behavior":"OK","behaviorClose":"OK"}"#,
+    );
+    assert_ne!(claimed, text, "the baseline's line for 12.1.1: {text}");
+    let claimed = claimed.replace("\"1.1.8\"", "\"1.1.9\"");
+    std::fs::write(&baseline, claimed).unwrap();
+    let diff = report.matches_baseline(&baseline).unwrap_err();
+    assert!(diff.contains("1 case got worse"), "{diff}");
+    assert!(diff.contains("12.1.1  OK / OK -> UNIMPLEMENTED / OK"), "{diff}");
+    assert!(diff.contains("1.1.9"), "a case on one side only is named: {diff}");
+    assert!(diff.contains("WSSPEC_UPDATE_BASELINE=1"), "{diff}");
+}
