@@ -51,5 +51,5 @@ scripts/autobahn-image.sh
 if [ -n "${SKIP_TESTS:-}" ]; then
   exit 0
 fi
-echo "== cargo test --release $*"
-cargo test --release "$@"
+echo "== cargo test --release --workspace $*"
+cargo test --release --workspace "$@"
