@@ -112,3 +112,45 @@ fn the_blocking_api_runs_and_a_regression_reads_as_a_diff() {
     assert!(diff.contains("1.1.9"), "a case on one side only is named: {diff}");
     assert!(diff.contains("WSSPEC_UPDATE_BASELINE=1"), "{diff}");
 }
+
+/// What goes wrong before any verdict is a `wsspec::Error` of one line
+/// naming the culprit, and a client that never ran a case is not a pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_one_line_naming_what_is_wrong() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port() // closed again: nothing listens there
+    };
+    let nothing = format!("ws://127.0.0.1:{port}");
+    let said = |e: wsspec::Error| {
+        let s = e.to_string();
+        assert_eq!(s.lines().count(), 1, "{s}");
+        s
+    };
+    let e = said(
+        wsspec::Suite::new()
+            .cases(["99.*"])
+            .run_against(&nothing)
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("99.*"), "{e}");
+    let e = said(wsspec::Suite::new().run_against(&nothing).await.unwrap_err());
+    assert!(e.contains(&format!("cannot connect to 127.0.0.1:{port}")), "{e}");
+    let e = said(
+        wsspec::Suite::new()
+            .run_against("http://127.0.0.1:1/")
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("ws:// or wss://"), "{e}");
+    let e = said(wsspec::Suite::new().serve_clients("256.0.0.1:0").await.err().unwrap());
+    assert!(e.contains("cannot listen on 256.0.0.1:0"), "{e}");
+    let clients = wsspec::Suite::new()
+        .cases(["1.1.1"])
+        .serve_clients("127.0.0.1:0")
+        .await
+        .unwrap();
+    let e = said(clients.finish().await.unwrap_err());
+    assert!(e.contains("no client ran a case"), "{e}");
+}
