@@ -154,3 +154,20 @@ async fn bad_input_is_one_line_naming_what_is_wrong() {
     let e = said(clients.finish().await.unwrap_err());
     assert!(e.contains("no client ran a case"), "{e}");
 }
+
+/// Without `out_dir` the reports go to a fresh folder under the temporary
+/// folder, and those of processes that have ended are removed: a
+/// maintainer running `cargo test` all day does not fill the disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_of_ended_runs_do_not_pile_up() {
+    let root = std::env::temp_dir().join("wsspec");
+    // No process has this ID (Linux allows at most 2^22).
+    let ended = root.join("4000000000-0-servers");
+    std::fs::create_dir_all(&ended).unwrap();
+    std::fs::write(ended.join("index.json"), "{}").unwrap();
+    let url = start_echo_server().await;
+    let report = wsspec::Suite::new().cases(["1.1.1"]).run_against(&url).await.unwrap();
+    assert!(report.dir().starts_with(&root), "{}", report.dir().display());
+    assert!(report.dir().join("index.json").exists());
+    assert!(!ended.exists(), "the folder of an ended process is still there");
+}

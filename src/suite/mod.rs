@@ -90,7 +90,7 @@ impl Default for Suite {
 
 impl Suite {
     /// Autobahn's catalogue, 32 cases at a time, reports in a fresh folder
-    /// under the system's temporary folder.
+    /// under `<temp>/wsspec/`, kept until a later process runs a suite.
     pub fn new() -> Suite {
         Suite::default()
     }
@@ -197,12 +197,18 @@ impl Suite {
         })
     }
 
+    /// `out_dir`, or a fresh folder under `<temp>/wsspec/`, where the
+    /// folders of processes that have ended are removed first: a test run's
+    /// reports stay until the next run, and do not pile up run after run.
     fn report_dir(&self, role: &str) -> PathBuf {
         static RUNS: AtomicUsize = AtomicUsize::new(0);
-        self.out_dir.clone().unwrap_or_else(|| {
-            let n = RUNS.fetch_add(1, Ordering::Relaxed);
-            std::env::temp_dir().join(format!("wsspec-{role}-{}-{n}", std::process::id()))
-        })
+        if let Some(dir) = &self.out_dir {
+            return dir.clone();
+        }
+        let root = std::env::temp_dir().join("wsspec");
+        remove_ended_runs(&root);
+        let n = RUNS.fetch_add(1, Ordering::Relaxed);
+        root.join(format!("{}-{n}-{role}", std::process::id()))
     }
 
     /// Runs the cases against the server at `url` (`ws://` or `wss://`) and
@@ -237,6 +243,29 @@ impl Suite {
         let cases = self.selected(Testing::Clients)?;
         let opts = self.session_options()?;
         Clients::start(addr, cases, opts, self.report_dir("clients")).await
+    }
+}
+
+/// Removes the report folders under `root` named after a process that has
+/// ended (`PID-N-ROLE`). Where there is no /proc to ask, nothing is removed.
+fn remove_ended_runs(root: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_string_lossy()
+            .split('-')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
