@@ -39,11 +39,7 @@ fn against_server(url: Option<&str>) -> Verdicts {
         out.path().to_str().unwrap(),
     ]);
     let o = run(&args);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
     let got = verdict_pairs(&read_json(&out.path().join("index.json")));
     assert!(got.len() >= 40, "{} server cases ran", got.len());
     got
@@ -61,11 +57,7 @@ fn against_client(client: impl FnOnce(&str) -> Command) -> Verdicts {
         .unwrap();
     assert!(status.success());
     let o = wait_bounded(server, Duration::from_secs(60));
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ran_to_the_end(&o);
     let index = read_json(&out.path().join("index.json"));
     let got = verdict_pairs(&index);
     assert!(got.len() >= 15, "{} client cases ran", got.len());

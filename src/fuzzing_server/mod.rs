@@ -133,6 +133,12 @@ impl Server {
         }
     }
 
+    /// How many cases have been judged so far, over every agent.
+    pub fn cases_run(&self) -> usize {
+        let r = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        r.values().map(BTreeMap::len).sum()
+    }
+
     /// Every case summary so far, in agent then case order.
     pub fn summaries(&self) -> Vec<Summary> {
         let r = self.results.lock().unwrap_or_else(|e| e.into_inner());

@@ -112,7 +112,7 @@ impl Clients {
             Err(_) => Err(Error(format!(
                 "no client asked for its reports within {} s ({} cases had run)",
                 within.as_secs(),
-                self.server.summaries().len()
+                self.server.cases_run()
             ))),
         }
     }
@@ -124,7 +124,7 @@ impl Clients {
         self.serving.abort();
         self.server.all_cases_ended(CASES_END_WITHIN).await;
         self.server.write_reports().map_err(|e| cannot_write(&self.dir, e))?;
-        if self.server.summaries().is_empty() {
+        if self.server.cases_run() == 0 {
             return Err(Error(format!(
                 "no client ran a case at {} (a driver runs /runCase?case=N&agent=NAME for each case)",
                 self.url()
