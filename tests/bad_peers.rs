@@ -294,6 +294,38 @@ fn autobahn_spec_selects_servers_and_cases() {
     assert!(out.join("echo_1_case_2_1.json").exists());
 }
 
+/// Connections a `wrong_echo_server.py` peer in MODE accepted while
+/// wsspec ran CASES against it, less the one that probes the target first,
+/// with the reports.
+fn connections_for(mode: &str, cases: &str) -> (usize, Vec<Value>) {
+    require_websockets();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let (_peer, port) = python_peer("wrong_echo_server.py", &[mode], &[log.path().to_str().unwrap()]);
+    let (code, reports, err) = run_cases(port, cases);
+    assert_eq!(code, Some(1), "{err}");
+    let opened = std::fs::read_to_string(log.path()).unwrap().lines().count();
+    (opened - 1, reports)
+}
+
+/// A case that had the peer to itself has Autobahn's lone verdict already:
+/// it is not run again, though load could explain its failure.
+#[test]
+fn a_case_that_had_the_peer_to_itself_is_not_run_again() {
+    let (opened, reports) = connections_for("silent", "1.1.1");
+    assert_eq!(reports[0]["behavior"], "FAILED", "{:#}", reports[0]);
+    assert_eq!(opened, 1, "the lone case was run again");
+}
+
+/// A peer that answers wrongly (text echoed as binary) answers so crowded
+/// or not: its failures among other cases are not run again.
+#[test]
+fn a_wrong_answer_among_others_is_not_run_again() {
+    let (opened, reports) = connections_for("text-as-binary", "1.1.1,1.1.2,1.1.3,1.2.1,1.2.2,1.2.3");
+    let failed = reports.iter().filter(|r| r["behavior"] == "FAILED").count();
+    assert_eq!(failed, 3, "{reports:#?}");
+    assert_eq!(opened, 6, "wrong answers were asked again");
+}
+
 /// Autobahn runs one case at a time. A server that fails only while another
 /// connection is open must get Autobahn's verdict, not one made by our
 /// schedule: a case that fails among others is run again alone, and the

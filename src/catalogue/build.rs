@@ -221,9 +221,9 @@ impl Case {
         self
     }
 
-    /// The verdict is a race in the peer (does it echo before it fails?),
-    /// which load from other cases would tip: run alone, as Autobahn runs
-    /// every case.
+    /// The verdict is a race in the peer (does it echo before it fails?)
+    /// or a matter of time, which load from other cases would tip: run
+    /// alone, as Autobahn runs every case (`engine::share`).
     pub fn alone(mut self) -> Self {
         self.alone = true;
         self

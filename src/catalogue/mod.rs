@@ -359,6 +359,22 @@ pub struct Origin {
 }
 
 impl Case {
+    /// The pauses a correct peer cannot shorten: the `Until::Bound` waits
+    /// of the script, one after another (6.4.x: two seconds).
+    pub fn required_wait(&self) -> Duration {
+        self.script
+            .iter()
+            .map(|s| match s {
+                Step::Wait {
+                    max,
+                    until: Until::Bound,
+                    ..
+                } => *max,
+                _ => Duration::ZERO,
+            })
+            .sum()
+    }
+
     pub fn section(&self) -> u32 {
         self.id.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
     }

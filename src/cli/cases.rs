@@ -22,6 +22,17 @@ pub enum Command {
     /// Check case files (default: the shipped ones): one line per problem,
     /// with file, line and column; exit 2 if there is any.
     Check { files: Vec<PathBuf> },
+    /// The floor of a run: the longest pause the selected cases require of
+    /// a correct peer, in seconds (cases run at once, so their pauses
+    /// overlap). For benchmarks, beside a run's wall time.
+    Floor {
+        /// Case IDs or patterns, comma-separated (default: `*`).
+        #[arg(long, value_delimiter = ',', default_value = "*")]
+        cases: Vec<String>,
+        /// Case IDs or patterns to leave out, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+    },
 }
 
 #[derive(tabled::Tabled)]
@@ -40,6 +51,7 @@ pub fn run(cmd: Command) -> Result<u8, BadInput> {
     match cmd {
         Command::List { glob, cases_dir } => list(glob, &cases_dir),
         Command::Check { files } => check(&files),
+        Command::Floor { cases, exclude } => floor(&cases, &exclude),
     }
 }
 
@@ -80,6 +92,16 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
         Table::new(rows).with(Style::sharp()),
         super::count_of(n, "case")
     ));
+    Ok(EXIT_OK)
+}
+
+fn floor(include: &[String], exclude: &[String]) -> Result<u8, BadInput> {
+    let cases = select::select(catalogue::all(), include, exclude);
+    if cases.is_empty() {
+        return Err(format!("no case matches {}", include.join(",")).into());
+    }
+    let longest = cases.iter().map(|c| c.required_wait()).max().unwrap_or_default();
+    println!("{:.3}", longest.as_secs_f64());
     Ok(EXIT_OK)
 }
 

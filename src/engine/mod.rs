@@ -4,7 +4,8 @@
 //! `opening` drives the opening-handshake section. `session` is the protocol state machine (no I/O), `receive` its incoming
 //! half, `script` the case steps, `verdict` the judging rules, `wirelog` the
 //! record of the connection, `transport` the sockets and timers around it,
-//! and `schedule` runs many cases at once.
+//! `share` knows which cases had the peer to themselves, and `schedule`
+//! runs many cases at once.
 
 pub mod opening;
 pub mod outcome;
@@ -12,6 +13,7 @@ mod receive;
 pub mod schedule;
 mod script;
 pub mod session;
+pub mod share;
 pub mod transport;
 pub mod verdict;
 pub mod wirelog;

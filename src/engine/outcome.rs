@@ -3,7 +3,7 @@
 
 use crate::catalogue::{Behavior, Case, Event, ExpectedClose};
 use crate::engine::session::Closing;
-use crate::engine::verdict::Verdict;
+use crate::engine::verdict::{Departure, Verdict};
 use crate::engine::wirelog::WireLog;
 
 pub struct CaseOutcome {
@@ -37,6 +37,8 @@ pub struct CaseOutcome {
     pub reached: bool,
     /// TLS version and cipher suite, when the case ran over TLS.
     pub tls: Option<String>,
+    /// Whether load could explain a verdict that is not settled.
+    pub departure: Departure,
 }
 
 impl CaseOutcome {
@@ -65,6 +67,7 @@ impl CaseOutcome {
             testdata: None,
             reached: false,
             tls: None,
+            departure: Departure::Timing,
         }
     }
 
@@ -85,6 +88,7 @@ impl CaseOutcome {
             id: self.id.clone(),
             verdict: self.verdict.clone(),
             opened: self.opened(),
+            departure: self.departure,
         }
     }
 }
@@ -97,6 +101,7 @@ pub struct Summary {
     pub id: String,
     pub verdict: Verdict,
     pub opened: bool,
+    pub departure: Departure,
 }
 
 impl Summary {

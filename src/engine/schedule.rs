@@ -1,27 +1,32 @@
 //! Running a selection of cases against one peer. Most cases run many at
 //! once. Cases whose verdict depends on time or load (9.x, and the races
-//! between an echo and a failure) run one at a time with no other case
-//! busy: they start once every other case has finished or is only waiting
-//! out a pause (the 6.4.x cases watch the peer for a second or two).
-//! Compression cases run with the others, one at a time, as Autobahn runs
-//! them: some peers share inflate buffers between connections (libwebsockets
-//! 4.1 corrupts and even aborts under two compressed connections at once).
+//! between an echo and a failure) run alone: their busy stretches never
+//! overlap another case's, though others may run while they only wait out
+//! a pause (`engine::share`). Compression cases run with the others, one at
+//! a time, as Autobahn runs them: some peers share inflate buffers between
+//! connections (libwebsockets 4.1 corrupts and even aborts under two
+//! compressed connections at once).
 //!
 //! Autobahn runs every case alone, so its verdicts are what a peer does with
-//! one connection. A case run together with others that does not come out
-//! OK is run again alone, and the lone run is the verdict; when the two
-//! differ, the outcome says so as a finding.
+//! one connection. A case that had the peer to itself has its lone verdict
+//! already. One that shared the peer and did not come out OK is run again
+//! alone, as soon as it ends, when load could explain its verdict
+//! (`verdict::Departure::Timing`): the lone run is the verdict, and where
+//! the two differ, the outcome says so as a finding. A peer that answers
+//! wrongly (text echoed as binary) answers so crowded or not, and is not
+//! asked twice.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressStyle};
-use tokio::sync::Notify;
 
 use super::outcome::{CaseOutcome, Sink, Summary};
 use super::session::SessionOptions;
-use super::transport::{Activity, Target, run_client_case};
+use super::share::{Company, Share};
+use super::transport::{Target, run_client_case};
+use super::verdict::{Departure, settled};
 use crate::catalogue::{Behavior, Case};
 
 pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
@@ -36,10 +41,16 @@ pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
 /// Compression cases running at once.
 const COMPRESSION_AT_ONCE: usize = 1;
 
-/// Whether a verdict is one Autobahn's lone run could have given otherwise.
-fn worth_confirming(s: &Summary) -> bool {
-    let settled = |b: Behavior| matches!(b, Behavior::Ok | Behavior::Informational | Behavior::Unimplemented);
+/// Lone runs of one case, at most, while each of them still finds company
+/// (a peer that answers during a pause may join an exclusive turn).
+const LONE_TRIES: usize = 3;
+
+/// Whether a first run's verdict is not one Autobahn's lone run is sure to
+/// give too.
+fn worth_confirming(s: &Summary, company: &Company) -> bool {
     !(settled(s.verdict.behavior) && settled(s.verdict.behavior_close))
+        && s.departure == Departure::Timing
+        && !company.alone()
 }
 
 /// Which run of a doubtful case gives the verdict.
@@ -75,40 +86,6 @@ fn confirmed(together: &Summary, mut alone: CaseOutcome) -> Confirmed {
     }
     let summary = alone.summary();
     Confirmed::Alone(Box::new(alone), summary)
-}
-
-/// Counts cases run together that are not finished and not idle.
-struct Busy {
-    count: AtomicUsize,
-    quiet: Notify,
-}
-
-impl Busy {
-    fn down(&self) {
-        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.quiet.notify_waiters();
-        }
-    }
-
-    async fn until_quiet(&self) {
-        loop {
-            let notified = self.quiet.notified();
-            if self.count.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-impl Activity for Busy {
-    fn set_idle(&self, idle: bool) {
-        if idle {
-            self.down();
-        } else {
-            self.count.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 }
 
 /// How a run against one server ended, beyond its cases.
@@ -171,6 +148,117 @@ impl Breaker {
     }
 }
 
+/// What every run of a case in one selection shares.
+struct Runner<'a> {
+    target: &'a Target,
+    agent: &'a str,
+    opts: &'a SessionOptions,
+    progress: &'a ProgressBar,
+    sink: &'a dyn Sink,
+    share: Arc<Share>,
+    compressing: Arc<tokio::sync::Semaphore>,
+    breaker: Arc<std::sync::Mutex<Breaker>>,
+}
+
+impl Runner<'_> {
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One run of a case in a task of its own, alone or among others, with
+    /// the company it had.
+    async fn run(&self, index: usize, case: Arc<Case>, alone: bool) -> (CaseOutcome, Company) {
+        self.progress.set_message(case.id.clone());
+        let (target, agent, opts) = (self.target.clone(), self.agent.to_string(), self.opts.clone());
+        let (share, compressing, breaker) = (self.share.clone(), self.compressing.clone(), self.breaker.clone());
+        let for_report = case.clone();
+        let handle = tokio::spawn(async move {
+            // The compression permit before the turn: a turn is never held
+            // while waiting for anything else.
+            let _permit = match case.check {
+                crate::catalogue::Check::Compressed { .. } => compressing.acquire_owned().await.ok(),
+                _ => None,
+            };
+            let mut turn = share.enter(alone).await;
+            // Asked once the turn is ours: the wait for it may be when the
+            // server was given up.
+            let skip = {
+                let mut b = breaker.lock().unwrap_or_else(|e| e.into_inner());
+                if b.dead {
+                    b.not_run += 1;
+                }
+                b.dead.then(|| b.last_reason.clone())
+            };
+            if let Some(why) = skip {
+                let why = format!("not run: {DEAD_AFTER} cases in a row before it could not open a connection ({why})");
+                let o = CaseOutcome::unopened(&case, index, &agent, super::transport::utc_now(), 0, &why);
+                return (o, turn.leave());
+            }
+            let o = if case.opening.is_some() {
+                super::opening::run_against_server(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+            } else {
+                run_client_case(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+            };
+            (o, turn.leave())
+        });
+        let ran = handle.await.unwrap_or_else(|e| {
+            // A bug of ours must not take the run down: the case fails and
+            // says why.
+            let why = format!("wsspec hit an internal error running this case ({e})");
+            let o = CaseOutcome::unopened(&for_report, index, self.agent, super::transport::utc_now(), 0, &why);
+            (o, Company::none())
+        });
+        self.progress.inc(1);
+        ran
+    }
+
+    /// A first run finished: counted by the breaker (which may ask the
+    /// server once more whether it is there), handed to the sink.
+    async fn settle(&self, o: CaseOutcome) -> Summary {
+        if self.breaker().count(&o) {
+            let alive = super::transport::client_connect(self.target, self.opts.open_timeout, &[])
+                .await
+                .is_ok();
+            let mut b = self.breaker();
+            if alive {
+                b.in_a_row = 0;
+            } else {
+                b.dead = true;
+            }
+        }
+        let summary = o.summary();
+        self.sink.outcome(o);
+        summary
+    }
+
+    /// The lone run of a case whose first run shared the peer; its outcome
+    /// replaces the first one's in the sink.
+    async fn confirm(&self, first: Summary, case: Arc<Case>) -> Summary {
+        for tries in 1.. {
+            let (again, company) = self.run(first.index, case.clone(), true).await;
+            if !company.alone() && tries < LONE_TRIES && again.opened() {
+                continue;
+            }
+            return match confirmed(&first, again) {
+                Confirmed::Alone(mut o, summary) => {
+                    if !company.alone() {
+                        o.findings.push(format!(
+                            "Run alone {LONE_TRIES} times, the peer answered another connection during each run's pauses; the verdict is the last run's."
+                        ));
+                    }
+                    self.sink.outcome(*o);
+                    summary
+                }
+                Confirmed::First(note) => {
+                    self.sink.finding(self.agent, &first.id, &note);
+                    first
+                }
+            };
+        }
+        unreachable!("the loop returns by its last try")
+    }
+}
+
 /// Runs `cases` against the server at `target`, handing each outcome to
 /// `sink` as it is decided.
 pub async fn run_against_server(
@@ -182,147 +270,47 @@ pub async fn run_against_server(
     progress: &ProgressBar,
     sink: &dyn Sink,
 ) -> Run {
-    let cases: Vec<(usize, Arc<Case>)> = cases
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| (i + 1, Arc::new(c)))
-        .collect();
-    let by_index: Vec<Arc<Case>> = cases.iter().map(|(_, c)| c.clone()).collect();
-    let (alone, together): (Vec<_>, Vec<_>) = cases.into_iter().partition(|(_, c)| c.alone);
-    let busy = Arc::new(Busy {
-        count: AtomicUsize::new(together.len()),
-        quiet: Notify::new(),
-    });
-    let breaker = Arc::new(std::sync::Mutex::new(Breaker::default()));
-    let dead = |b: &std::sync::Mutex<Breaker>| b.lock().unwrap_or_else(|e| e.into_inner()).dead;
-    // Compression cases (12.x, 13.x) take one at a time: see the module note.
-    let compressing = Arc::new(tokio::sync::Semaphore::new(COMPRESSION_AT_ONCE));
-    let spawn = |(index, case): (usize, Arc<Case>), track: Option<Arc<Busy>>| {
-        let compressing = compressing.clone();
-        let target = target.clone();
-        let agent = agent.to_string();
-        let agent_name = agent.clone();
-        let opts = opts.clone();
-        let progress = progress.clone();
-        let breaker = breaker.clone();
-        async move {
-            progress.set_message(case.id.clone());
-            let for_report = case.clone();
-            let handle = tokio::spawn(async move {
-                let _permit = match case.check {
-                    crate::catalogue::Check::Compressed { .. } => compressing.acquire_owned().await.ok(),
-                    _ => None,
-                };
-                let skip = {
-                    let mut b = breaker.lock().unwrap_or_else(|e| e.into_inner());
-                    if b.dead {
-                        b.not_run += 1;
-                    }
-                    b.dead.then(|| b.last_reason.clone())
-                };
-                let o = match skip {
-                    Some(why) => CaseOutcome::unopened(
-                        &case,
-                        index,
-                        &agent,
-                        super::transport::utc_now(),
-                        0,
-                        &format!("not run: {DEAD_AFTER} cases in a row before it could not open a connection ({why})"),
-                    ),
-                    None => {
-                        let activity = track.as_deref().map(|b| b as &dyn Activity);
-                        if case.opening.is_some() {
-                            super::opening::run_against_server(&case, index, &target, &agent, &opts, activity).await
-                        } else {
-                            run_client_case(&case, index, &target, &agent, &opts, activity).await
-                        }
-                    }
-                };
-                if let Some(b) = &track {
-                    b.down();
-                }
-                o
-            });
-            let outcome = match handle.await {
-                Ok(o) => o,
-                // A bug of ours must not take the run down: the case fails
-                // and says why.
-                Err(e) => CaseOutcome::unopened(
-                    &for_report,
-                    index,
-                    &agent_name,
-                    super::transport::utc_now(),
-                    0,
-                    &format!("wsspec hit an internal error running this case ({e})"),
-                ),
-            };
-            progress.inc(1);
-            outcome
-        }
+    let runner = Runner {
+        target,
+        agent,
+        opts,
+        progress,
+        sink,
+        share: Share::new(),
+        compressing: Arc::new(tokio::sync::Semaphore::new(COMPRESSION_AT_ONCE)),
+        breaker: Arc::default(),
     };
-    // Each finished case: counted by the breaker (which may ask the server
-    // once more whether it is there), summarised, handed to the sink.
-    let settle = |o: CaseOutcome| {
-        let breaker = breaker.clone();
-        async move {
-            let ask = breaker.lock().unwrap_or_else(|e| e.into_inner()).count(&o);
-            if ask {
-                let alive = super::transport::client_connect(target, opts.open_timeout, &[])
-                    .await
-                    .is_ok();
-                let mut b = breaker.lock().unwrap_or_else(|e| e.into_inner());
-                if alive {
-                    b.in_a_row = 0;
+    let cases: Vec<Arc<Case>> = cases.into_iter().map(Arc::new).collect();
+    // The longest pauses start first: they overlap everything else, and
+    // the run ends when they do.
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cases[i].required_wait()));
+    let mut first = futures_util::stream::iter(order)
+        .map(|i| {
+            let (runner, case) = (&runner, cases[i].clone());
+            async move { (i + 1, runner.run(i + 1, case.clone(), case.alone).await) }
+        })
+        .buffer_unordered(jobs.max(1));
+    let mut confirming = FuturesUnordered::new();
+    let mut out = Vec::with_capacity(cases.len());
+    loop {
+        tokio::select! {
+            Some((index, (o, company))) = first.next() => {
+                let summary = runner.settle(o).await;
+                if worth_confirming(&summary, &company) && !runner.breaker().dead {
+                    progress.inc_length(1);
+                    confirming.push(runner.confirm(summary, cases[index - 1].clone()));
                 } else {
-                    b.dead = true;
+                    out.push(summary);
                 }
             }
-            let summary = o.summary();
-            sink.outcome(o);
-            summary
-        }
-    };
-    let together_run = futures_util::stream::iter(together.into_iter().map(|c| spawn(c, Some(busy.clone()))))
-        .buffer_unordered(jobs.max(1))
-        .then(settle)
-        .collect::<Vec<Summary>>();
-    let alone_run = async {
-        busy.until_quiet().await;
-        let mut out = Vec::new();
-        for c in alone {
-            let o = spawn(c, None).await;
-            out.push(settle(o).await);
-        }
-        out
-    };
-    let (together_out, alone_out) = tokio::join!(together_run, alone_run);
-    let mut out = Vec::with_capacity(together_out.len() + alone_out.len());
-    let mut doubtful = Vec::new();
-    for s in together_out {
-        if worth_confirming(&s) && !dead(&breaker) {
-            doubtful.push(s);
-        } else {
-            out.push(s);
+            Some(summary) = confirming.next() => out.push(summary),
+            else => break,
         }
     }
-    progress.inc_length(doubtful.len() as u64);
-    for first in doubtful {
-        let case = by_index[first.index - 1].clone();
-        let again = spawn((first.index, case), None).await;
-        match confirmed(&first, again) {
-            Confirmed::Alone(o, summary) => {
-                sink.outcome(*o);
-                out.push(summary);
-            }
-            Confirmed::First(note) => {
-                sink.finding(agent, &first.id, &note);
-                out.push(first);
-            }
-        }
-    }
-    out.extend(alone_out);
+    drop(first);
     out.sort_by_key(|o| o.index);
-    let b = breaker.lock().unwrap_or_else(|e| e.into_inner());
+    let b = runner.breaker();
     let stop = match (b.dead, b.opened_any) {
         (false, _) => Stop::Completed,
         (true, false) => Stop::NeverOpened(b.last_reason.clone()),

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::outcome::CaseOutcome;
 use super::session::{Role, Session, SessionOptions, State, Write};
+use super::share::Turn;
 use super::verdict;
 use crate::catalogue::{Case, Step};
 use crate::tls::{self, Stream, Trust};
@@ -219,7 +220,7 @@ pub async fn run_client_case(
     target: &Target,
     agent: &str,
     opts: &SessionOptions,
-    activity: Option<&dyn Activity>,
+    turn: Option<&mut Turn>,
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
@@ -235,7 +236,7 @@ pub async fn run_client_case(
                 http_response: String::from_utf8_lossy(&head.raw).into_owned(),
                 started,
             };
-            let mut o = run_opened(case, index, Role::Client, opened, agent, opts, activity).await;
+            let mut o = run_opened(case, index, Role::Client, opened, agent, opts, turn).await;
             if target.insecure
                 && let Some(t) = &mut o.tls
             {
@@ -275,11 +276,14 @@ pub async fn run_opened(
     opened: Opened,
     agent: &str,
     opts: &SessionOptions,
-    activity: Option<&dyn Activity>,
+    mut turn: Option<&mut Turn>,
 ) -> CaseOutcome {
     let mut opts = opts.clone();
     if case.timed {
         opts.write_pause = None;
+    }
+    if let Some(t) = turn.as_deref_mut() {
+        t.opened().await;
     }
     let case_start = Instant::now();
     let tls = opened.stream.tls_summary();
@@ -288,8 +292,9 @@ pub async fn run_opened(
     if !opened.rest.is_empty() {
         session.on_bytes(&opened.rest, Instant::now());
     }
-    drive(&mut session, opened.stream, case_bound(case), activity).await;
+    drive(&mut session, opened.stream, case_bound(case), turn).await;
     let verdict = verdict::judge(&session);
+    let departure = verdict::departure(&session, &verdict);
     CaseOutcome {
         id: case.id.clone(),
         index,
@@ -317,6 +322,7 @@ pub async fn run_opened(
             .then(|| session.opts.testdata.describe()),
         reached: true,
         tls,
+        departure,
     }
 }
 
@@ -324,15 +330,11 @@ fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-/// Tells the scheduler when a case is busy and when it only waits out a
-/// pause (6.4.x), so timed cases need not wait for the pause to end.
-pub trait Activity: Send + Sync {
-    fn set_idle(&self, idle: bool);
-}
-
 /// Moves bytes between the socket and the session until the connection is
-/// closed by either side or the case's bound passes.
-pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, activity: Option<&dyn Activity>) {
+/// closed by either side or the case's bound passes. With a `turn`, a pause
+/// of the script leaves the peer to others, and our writes after it wait
+/// for the turn again (see `engine::share`).
+pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, mut turn: Option<&mut Turn>) {
     let ack = QuickAck::of(stream.tcp());
     let (mut rd, wr) = stream.split();
     let (tx, rx) = mpsc::unbounded_channel();
@@ -360,16 +362,22 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, a
         }
     };
     loop {
+        let now_idle = session.waiting == Some(crate::catalogue::Until::Bound) && session.state != State::Closed;
+        if let Some(t) = turn.as_deref_mut()
+            && now_idle != idle
+        {
+            // Out of a pause here only through what the peer sent: answer it
+            // at once. A pause that ends by its timer waits below.
+            if now_idle {
+                t.pause()
+            } else {
+                t.answer()
+            }
+            idle = now_idle;
+        }
         send(&mut session.out);
         if session.state == State::Closed {
             break;
-        }
-        let now_idle = session.waiting == Some(crate::catalogue::Until::Bound);
-        if let Some(a) = activity
-            && now_idle != idle
-        {
-            a.set_idle(now_idle);
-            idle = now_idle;
         }
         let deadline = session.next_deadline().map_or(hard, |d| d.min(hard));
         tokio::select! {
@@ -385,6 +393,12 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, a
                 }
             },
             _ = tokio::time::sleep_until(deadline.into()) => {
+                if idle && let Some(t) = turn.as_deref_mut() {
+                    // The pause is over and our next writes follow: wait
+                    // for the turn first, and time them from when we have it.
+                    t.resume().await;
+                    idle = false;
+                }
                 let now = Instant::now();
                 if now >= hard {
                     session.on_bound_exceeded(bound);
@@ -393,11 +407,6 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, a
                 }
             }
         }
-    }
-    if let Some(a) = activity
-        && idle
-    {
-        a.set_idle(false);
     }
     send(&mut session.out);
     let _ = tx.send((u64::MAX, Write::Drop));

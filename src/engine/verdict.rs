@@ -4,7 +4,7 @@
 //! carry an expected code; then the case's own amendment applies.
 
 use super::session::{Role, Session};
-use crate::catalogue::{Amend, Behavior, Check};
+use crate::catalogue::{Amend, Behavior, Check, Event};
 
 #[derive(Clone, Debug)]
 pub struct Verdict {
@@ -36,6 +36,72 @@ pub fn not_opened(reason: &str) -> Verdict {
 /// The reason given to `not_opened`, back from its `result`.
 pub fn why_not_opened(result: &str) -> &str {
     result.trim_start_matches(NOT_OPENED).trim_end_matches('.')
+}
+
+/// What, in a case that did not come out settled, could have gone
+/// otherwise had the peer had no other connection to serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Departure {
+    /// OK, INFORMATIONAL or UNIMPLEMENTED on both counts: nothing to explain.
+    Settled,
+    /// The peer answered, and its answer is not the expected one: a message
+    /// or pong of another type, length or content, an extra message, a
+    /// close code of its choosing. That is what the peer does with these
+    /// bytes, crowded or not.
+    Answer,
+    /// Something owed did not come before a timer ran out, the connection
+    /// ended otherwise than expected, the peer took a path the RFC allows
+    /// as a matter of when (NON-STRICT), or closed with a code that says it
+    /// is overloaded: what a peer slowed by other connections can do.
+    Timing,
+}
+
+/// Whether a verdict is one the peer may give in any case.
+pub fn settled(b: Behavior) -> bool {
+    matches!(b, Behavior::Ok | Behavior::Informational | Behavior::Unimplemented)
+}
+
+/// Close codes a peer gives when it is going away or overloaded.
+const LOAD_CODES: [u16; 5] = [1001, 1011, 1012, 1013, 1014];
+
+/// Where the case's outcome departs from what it expects (see `Departure`).
+pub fn departure(s: &Session, v: &Verdict) -> Departure {
+    if settled(v.behavior) && settled(v.behavior_close) {
+        return Departure::Settled;
+    }
+    match &s.case.check {
+        Check::Events { outcomes, .. } => match outcomes.iter().find(|(_, ev)| *ev == s.received) {
+            Some((b, _)) if !settled(*b) => return Departure::Timing,
+            // The events are fine: what departs is the close.
+            Some(_) => {}
+            None => return events_departure(&s.received, outcomes),
+        },
+        // A result without a pass is a difference found in an echo.
+        _ if !settled(v.behavior) => {
+            return if s.echo.result.is_some() && !s.echo.passed {
+                Departure::Answer
+            } else {
+                Departure::Timing
+            };
+        }
+        _ => {}
+    }
+    match s.closing.remote_close_code {
+        Some(code) if v.behavior_close == Behavior::WrongCode && !LOAD_CODES.contains(&code) => Departure::Answer,
+        _ => Departure::Timing,
+    }
+}
+
+/// Events that match no expected sequence: `Answer` where, at the point the
+/// closest sequences leave off, the peer sent something else; `Timing`
+/// where it sent nothing (or only our own marks of a wait passing).
+fn events_departure(received: &[Event], outcomes: &[(Behavior, Vec<Event>)]) -> Departure {
+    let common = |ev: &[Event]| ev.iter().zip(received).take_while(|(a, b)| a == b).count();
+    let best = outcomes.iter().map(|(_, ev)| common(ev)).max().unwrap_or(0);
+    match received.get(best) {
+        Some(Event::Message { .. } | Event::Pong(_)) => Departure::Answer,
+        _ => Departure::Timing,
+    }
 }
 
 pub fn judge(s: &Session) -> Verdict {

@@ -10,7 +10,9 @@ use crate::catalogue::opening::{self as spec, Exchange, ServerMust};
 use crate::catalogue::{Behavior, Case};
 use crate::engine::outcome::CaseOutcome;
 use crate::engine::session::{Role, SessionOptions};
-use crate::engine::transport::{Activity, Opened, Target, USER_AGENT, client_connect, run_opened, utc_now};
+use crate::engine::share::Turn;
+use crate::engine::transport::{Opened, Target, USER_AGENT, client_connect, run_opened, utc_now};
+use crate::engine::verdict::Departure;
 use crate::tls::Stream;
 use crate::wire::handshake::{self, Head};
 use crate::wire::negotiation::check_agreement;
@@ -33,7 +35,7 @@ pub async fn run_against_server(
     target: &Target,
     agent: &str,
     opts: &SessionOptions,
-    activity: Option<&dyn Activity>,
+    turn: Option<&mut Turn>,
 ) -> CaseOutcome {
     let started = utc_now();
     let start = Instant::now();
@@ -84,6 +86,8 @@ pub async fn run_against_server(
     let sent_key = sent_head.get("sec-websocket-key").unwrap_or(&key).to_string();
     let judged = judge_server(*must, request.cut, &reply, &sent_key, &sent_head, opts.open_timeout);
     let mut verdict = verdict_of(o.level, judged.0, &judged.1);
+    // No answer at all may be a crowded server; an answer is the server's own.
+    let answered = !matches!(reply, Reply::Silent | Reply::Closed);
     if let Reply::Http { head, .. } = &reply {
         out.http_response = String::from_utf8_lossy(&head.raw).into_owned();
     }
@@ -98,11 +102,12 @@ pub async fn run_against_server(
             http_response: String::from_utf8_lossy(&head.raw).into_owned(),
             started: out.started.clone(),
         };
-        let echoed = run_opened(case, index, Role::Client, opened, agent, opts, activity).await;
+        let echoed = run_opened(case, index, Role::Client, opened, agent, opts, turn).await;
         verdict = combine(verdict, &echoed.verdict);
         out = CaseOutcome { verdict, ..echoed };
     } else {
         out.verdict = verdict;
+        out.departure = if answered { Departure::Answer } else { Departure::Timing };
     }
     if *must == ServerMust::Survive {
         out.verdict.behavior_close = Behavior::Informational;

@@ -1,0 +1,334 @@
+//! Who else exchanges data with the peer while a case runs.
+//!
+//! Autobahn runs one case at a time, so its verdicts are what a peer does
+//! with one connection. We run many cases at once and keep Autobahn's
+//! verdicts by knowing, for every case, whether it had the peer to itself.
+//!
+//! - A connection is *busy* from its connect to its end, except while its
+//!   script only waits out a pause (`Until::Bound`: the 6.4.x cases' seconds
+//!   of silence). A pausing connection sends nothing and is owed nothing,
+//!   so the peer spends nothing on it: it counts as quiet. That is what lets
+//!   the four 6.4.x watchers cost two seconds in all rather than eight.
+//! - A case run with others is busy under a shared turn. A case that must
+//!   run alone (timed 9.x, the races between an echo and a failure, the
+//!   6.4.x watchers, and a confirmation) opens its connection under a
+//!   shared turn too, then takes an exclusive one for its frames: every
+//!   verdict that depends on load is in the frames, and a server that
+//!   never answers a handshake then costs one open timeout for the lone
+//!   cases as for the others. One lone case at a time may wait with its
+//!   connection open. Its company counts from the exclusive turn on.
+//! - Exclusive turns go before shared ones that are asked for later, and
+//!   a case back from a pause waits only for those busy now, so its pause
+//!   lasts what its script says.
+//! - Our own writes after a pause wait for the turn again. An answer to the
+//!   peer (it closed during our pause) does not wait: holding back a close
+//!   reply would change the close's verdict. Such an answer may overlap an
+//!   exclusive turn, and is then recorded as any overlap is.
+//! - Every busy stretch that overlaps another's marks both cases crowded at
+//!   that instant. A case never crowded, or not in the last `LONE_STRETCH`
+//!   of its run, had the peer to itself: its verdict is a lone verdict.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+/// How long a case must have had the peer to itself at the end of its run
+/// for its verdict to count as a lone one although it was crowded earlier:
+/// twice the one-second timers most cases give a peer. A peer left alone
+/// that long with a case and still silent is not slowed by the others.
+pub const LONE_STRETCH: Duration = Duration::from_secs(2);
+
+/// The peer's time, shared by the cases of one run.
+pub struct Share {
+    gate: Mutex<Gate>,
+    gate_moved: Notify,
+    /// Lone cases opening or waiting for their exclusive turn: one.
+    lobby: Arc<Semaphore>,
+    state: Mutex<Crowd>,
+}
+
+impl Default for Share {
+    fn default() -> Share {
+        Share {
+            gate: Mutex::default(),
+            gate_moved: Notify::new(),
+            lobby: Arc::new(Semaphore::new(1)),
+            state: Mutex::default(),
+        }
+    }
+}
+
+/// Who holds a turn, and how many wait for an exclusive one.
+#[derive(Default)]
+struct Gate {
+    shared: usize,
+    exclusive: bool,
+    waiting_exclusive: usize,
+}
+
+impl Gate {
+    fn may_take(&self, exclusive: bool) -> bool {
+        !self.exclusive
+            && if exclusive {
+                self.shared == 0
+            } else {
+                self.waiting_exclusive == 0
+            }
+    }
+}
+
+#[derive(Default)]
+struct Crowd {
+    next: usize,
+    /// Connections busy now.
+    busy: Vec<usize>,
+    /// The last instant each connection was busy alongside another.
+    crowded: HashMap<usize, Instant>,
+}
+
+impl Crowd {
+    /// Marks `me` and every other busy connection crowded now, if any is.
+    fn mark(&mut self, me: usize) {
+        if self.busy.iter().all(|&b| b == me) {
+            return;
+        }
+        let now = Instant::now();
+        for &b in &self.busy {
+            self.crowded.insert(b, now);
+        }
+        self.crowded.insert(me, now);
+    }
+}
+
+/// One case's hold on the peer: busy or pausing, shared or exclusive.
+pub struct Turn {
+    share: Arc<Share>,
+    id: usize,
+    /// Whether the case runs alone once its connection is open.
+    lone: bool,
+    /// The kind of turn held now, if one is (`true`: exclusive).
+    held: Option<bool>,
+    /// For a lone case not yet in its exclusive turn: its place in the lobby.
+    lobby: Option<OwnedSemaphorePermit>,
+    busy: bool,
+}
+
+/// Whether a finished case had company.
+#[derive(Clone, Copy, Debug)]
+pub struct Company {
+    /// The last instant another connection was busy while this one was.
+    pub crowded_until: Option<Instant>,
+    /// When the case ended.
+    pub ended: Instant,
+}
+
+impl Company {
+    /// A case that never shared the peer (the client role, a lone retry).
+    pub fn none() -> Company {
+        Company {
+            crowded_until: None,
+            ended: Instant::now(),
+        }
+    }
+
+    /// Whether the case had the peer to itself (see the module note).
+    pub fn alone(&self) -> bool {
+        self.crowded_until
+            .is_none_or(|t| self.ended.saturating_duration_since(t) >= LONE_STRETCH)
+    }
+}
+
+impl Share {
+    pub fn new() -> Arc<Share> {
+        Arc::new(Share::default())
+    }
+
+    fn crowd(&self) -> std::sync::MutexGuard<'_, Crowd> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a turn (see the module note for who goes first).
+    async fn take(&self, exclusive: bool) {
+        let mut queued = false;
+        loop {
+            let moved = self.gate_moved.notified();
+            tokio::pin!(moved);
+            moved.as_mut().enable();
+            {
+                let mut g = self.gate();
+                if queued {
+                    g.waiting_exclusive -= 1;
+                }
+                if g.may_take(exclusive) {
+                    if exclusive {
+                        g.exclusive = true;
+                    } else {
+                        g.shared += 1;
+                    }
+                    return;
+                }
+                if exclusive {
+                    g.waiting_exclusive += 1;
+                    queued = true;
+                }
+            }
+            moved.await;
+        }
+    }
+
+    fn give_back(&self, exclusive: bool) {
+        {
+            let mut g = self.gate();
+            if exclusive {
+                g.exclusive = false;
+            } else {
+                g.shared -= 1;
+            }
+        }
+        self.gate_moved.notify_waiters();
+    }
+
+    /// A shared turn for a new connection, busy once granted; a `lone`
+    /// case takes its exclusive turn once its connection is open.
+    pub async fn enter(self: &Arc<Share>, lone: bool) -> Turn {
+        let lobby = match lone {
+            true => self.lobby.clone().acquire_owned().await.ok(),
+            false => None,
+        };
+        let id = {
+            let mut c = self.crowd();
+            c.next += 1;
+            c.next
+        };
+        let mut turn = Turn {
+            share: self.clone(),
+            id,
+            lone,
+            held: None,
+            lobby,
+            busy: false,
+        };
+        turn.resume().await;
+        turn
+    }
+}
+
+impl Turn {
+    /// The connection is open: a lone case now takes its exclusive turn,
+    /// and its company counts from here.
+    pub async fn opened(&mut self) {
+        if !self.lone || self.held == Some(true) {
+            return;
+        }
+        self.pause();
+        self.share.take(true).await;
+        self.held = Some(true);
+        self.lobby = None;
+        self.share.crowd().crowded.remove(&self.id);
+        self.set_busy(true);
+    }
+
+    /// Busy again for our own writes: waits for the turn.
+    pub async fn resume(&mut self) {
+        if self.held.is_none() {
+            let exclusive = self.lone && self.lobby.is_none();
+            self.share.take(exclusive).await;
+            self.held = Some(exclusive);
+        }
+        self.set_busy(true);
+    }
+
+    /// Busy at once, to answer the peer: no wait for the turn.
+    pub fn answer(&mut self) {
+        self.set_busy(true);
+    }
+
+    /// Only waiting out a pause: quiet, and the turn is free for others.
+    pub fn pause(&mut self) {
+        self.set_busy(false);
+        if let Some(exclusive) = self.held.take() {
+            self.share.give_back(exclusive);
+        }
+    }
+
+    fn set_busy(&mut self, busy: bool) {
+        if self.busy == busy {
+            return;
+        }
+        self.busy = busy;
+        let mut c = self.share.crowd();
+        // An overlap ends when either side stops: mark it then as well as
+        // when it starts, so `crowded_until` is the overlap's last instant.
+        c.mark(self.id);
+        if busy {
+            c.busy.push(self.id);
+        } else {
+            c.busy.retain(|&b| b != self.id);
+        }
+    }
+
+    /// The case is over: what company it had.
+    pub fn leave(mut self) -> Company {
+        self.pause();
+        let crowded_until = self.share.crowd().crowded.get(&self.id).copied();
+        Company {
+            crowded_until,
+            ended: Instant::now(),
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        // A case cut short (a panic in its task) must not keep its turn.
+        self.pause();
+        self.share.crowd().crowded.remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn overlapping_busy_stretches_crowd_both_and_pauses_do_not() {
+        let share = Share::new();
+        let mut a = share.enter(false).await;
+        a.pause();
+        let b = share.enter(false).await;
+        let b = b.leave();
+        assert!(b.crowded_until.is_none(), "a pausing connection is quiet");
+        a.resume().await;
+        let c = share.enter(false).await;
+        let (c, a) = (c.leave(), a.leave());
+        assert!(c.crowded_until.is_some() && a.crowded_until.is_some());
+        assert!(!c.alone() && !a.alone());
+    }
+
+    #[tokio::test]
+    async fn an_exclusive_turn_waits_for_shared_ones_and_holds_new_ones_back() {
+        let share = Share::new();
+        let a = share.enter(false).await;
+        let s = share.clone();
+        let lone = tokio::spawn(async move {
+            let mut t = s.enter(true).await;
+            t.opened().await;
+            t.leave()
+        });
+        tokio::task::yield_now().await;
+        let s = share.clone();
+        let later = tokio::spawn(async move { s.enter(false).await.leave() });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!lone.is_finished() && !later.is_finished());
+        let _ = a.leave();
+        let lone = lone.await.unwrap();
+        assert!(lone.alone(), "{lone:?}");
+        assert!(later.await.unwrap().alone());
+    }
+}
