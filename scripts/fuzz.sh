@@ -29,9 +29,9 @@ printf 'GET /runCase?case=1&agent=x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\
 printf 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10\r\n\r\n' >"$seeds/handshake/response"
 printf '\x05permessage-deflate; client_max_window_bits=9; server_no_context_takeover\x00\xf2\x48\xcd\xc9\xc9\x07\x00\xff\x02\x00' >"$seeds/deflate/params_and_data"
 cp ../cases/*.json "$seeds/case_file/" 2>/dev/null || true
-for ref in ../../shared/reference/*/; do
+for ref in ../tests/fixtures/autobahn-reports/*/servers/; do
   [ -f "$ref/index.json" ] || continue
-  name=$(basename "$ref")
+  name=$(basename "$(dirname "$ref")")
   first=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); a=next(iter(d.values())); print(next(iter(a.values()))["reportfile"])' "$ref/index.json" 2>/dev/null || true)
   { head -c 200000 "$ref/index.json"; printf '\0'; [ -n "$first" ] && [ -f "$ref/$first" ] && cat "$ref/$first"; } >"$seeds/report_reader/$name" || true
 done

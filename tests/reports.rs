@@ -314,15 +314,15 @@ fn real_autobahn_per_case_files_with_lone_surrogates_render() {
     );
 }
 
-/// Both real Autobahn result folders of ../shared/reference, in every format.
+/// Both real Autobahn result folders of tests/fixtures/autobahn-reports, in every format.
 #[test]
 fn the_shared_reference_folders_render_in_every_format() {
-    let shared = repo("../shared/reference");
+    let shared = repo("tests/fixtures/autobahn-reports");
     let folders = [shared.join("websockets-17.4/servers"), shared.join("ws-8.18.3/servers")];
     for d in &folders {
         assert!(
             d.join("index.json").exists(),
-            "{} is missing (CI lays shared/ beside the clone)",
+            "{} is missing",
             d.display()
         );
     }
@@ -342,7 +342,7 @@ fn the_shared_reference_folders_render_in_every_format() {
 /// what the user reads. 6.4.3 is NON-STRICT: the why is the expectation.
 #[test]
 fn the_why_is_the_reason_that_decided_the_verdict_in_every_format() {
-    let folder = repo("../shared/reference/websockets-17.4/servers");
+    let folder = repo("tests/fixtures/autobahn-reports/websockets-17.4/servers");
     let dir = tempfile::tempdir().unwrap();
     for f in ["table", "markdown", "junit", "html"] {
         let out = dir.path().join(format!("r.{f}"));
@@ -436,7 +436,7 @@ fn the_terminal_table_collapses_fits_and_ends_with_the_counts() {
 /// cases they all fail are listed too.
 #[test]
 fn failures_first_and_listed_when_all_agents_agree() {
-    let folder = repo("../shared/reference/websockets-17.4/servers");
+    let folder = repo("tests/fixtures/autobahn-reports/websockets-17.4/servers");
     let o = wsspec().args(["report", folder.to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let table = String::from_utf8_lossy(&o.stdout);
@@ -462,7 +462,7 @@ fn failures_first_and_listed_when_all_agents_agree() {
 /// even when the agent's name has dots.
 #[test]
 fn junit_failures_carry_what_a_ci_shows() {
-    let folder = repo("../shared/reference/websockets-17.4/servers");
+    let folder = repo("tests/fixtures/autobahn-reports/websockets-17.4/servers");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.xml");
     let o = render(&[&folder], "junit", &out);
@@ -485,7 +485,7 @@ fn junit_failures_carry_what_a_ci_shows() {
     ] {
         assert!(case.contains(needle), "{needle:?} in {case}");
     }
-    let ws = repo("../shared/reference/ws-8.18.3/servers");
+    let ws = repo("tests/fixtures/autobahn-reports/ws-8.18.3/servers");
     let o = render(&[&ws], "junit", &out);
     assert_eq!(o.status.code(), Some(0));
     let xml = std::fs::read_to_string(&out).unwrap();
@@ -504,7 +504,7 @@ fn reports_and_baselines_by_http_url() {
     let mut server = Peer(
         Command::new(python())
             .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
-            .current_dir(repo("../shared/reference"))
+            .current_dir(repo("tests/fixtures/autobahn-reports"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
