@@ -320,11 +320,7 @@ fn the_shared_reference_folders_render_in_every_format() {
     let shared = repo("tests/fixtures/autobahn-reports");
     let folders = [shared.join("websockets-17.4/servers"), shared.join("ws-8.18.3/servers")];
     for d in &folders {
-        assert!(
-            d.join("index.json").exists(),
-            "{} is missing",
-            d.display()
-        );
+        assert!(d.join("index.json").exists(), "{} is missing", d.display());
     }
     let dir = tempfile::tempdir().unwrap();
     for f in ["table", "markdown", "html", "junit", "json"] {

@@ -3,7 +3,8 @@
 //!
 //! `opening` drives the opening-handshake section. `session` is the protocol state machine (no I/O), `receive` its incoming
 //! half, `script` the case steps, `verdict` the judging rules, `wirelog` the
-//! record of the connection, `transport` the sockets and timers around it,
+//! record of the connection, `transport` the sockets and timers around it, `send_queue`
+//! its writes at Autobahn's pace,
 //! `share` knows which cases had the peer to themselves, and `schedule`
 //! runs many cases at once.
 
@@ -12,6 +13,7 @@ pub mod outcome;
 mod receive;
 pub mod schedule;
 mod script;
+mod send_queue;
 pub mod session;
 pub mod share;
 pub mod transport;

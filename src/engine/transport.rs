@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -342,11 +342,20 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, m
     // Pong octets handed to the writer and not yet written (see MAX_REPLY_BACKLOG).
     let unsent_replies = Arc::new(AtomicU64::new(0));
     let pause = session.opts.write_pause;
-    let mut writer = tokio::spawn(write_loop(wr, rx, epoch.clone(), unsent_replies.clone(), pause));
+    let mut writer = tokio::spawn(super::send_queue::write_loop(
+        wr,
+        rx,
+        epoch.clone(),
+        unsent_replies.clone(),
+        pause,
+    ));
     let hard = Instant::now() + bound;
     let mut buf = vec![0u8; 64 * 1024];
     let mut idle = false;
+    // What the session writes in one step reaches the writer as one batch,
+    // as Autobahn queues what one callback sends (see engine::send_queue).
     let send = |out: &mut Vec<Write>| {
+        let mut batch = Vec::with_capacity(out.len());
         for w in out.drain(..) {
             match w {
                 Write::Purge => {
@@ -356,9 +365,12 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, m
                     if let Write::Data { reply: true, bytes, .. } = &w {
                         unsent_replies.fetch_add(bytes.len() as u64, Ordering::SeqCst);
                     }
-                    let _ = tx.send((epoch.load(Ordering::SeqCst), w));
+                    batch.push((epoch.load(Ordering::SeqCst), w));
                 }
             }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
     };
     loop {
@@ -409,7 +421,7 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, m
         }
     }
     send(&mut session.out);
-    let _ = tx.send((u64::MAX, Write::Drop));
+    let _ = tx.send(vec![(u64::MAX, Write::Drop)]);
     drop(tx);
     // Let queued bytes (a last close frame) leave before the socket closes,
     // as a graceful close does, but only for so long: a peer that has
@@ -453,108 +465,3 @@ impl QuickAck {
 
 /// How long the last writes of a connection may take.
 const FLUSH_BOUND: Duration = Duration::from_secs(1);
-
-/// Plain writes queued together leave as one TCP write, up to this size.
-const COALESCE: usize = 64 * 1024;
-
-async fn write_loop(
-    mut wr: Box<dyn AsyncWrite + Send + Unpin>,
-    mut rx: mpsc::UnboundedReceiver<(u64, Write)>,
-    epoch: Arc<AtomicU64>,
-    unsent_replies: Arc<AtomicU64>,
-    pause: Option<Duration>,
-) {
-    let written = |reply: bool, n: usize| {
-        if reply {
-            unsent_replies.fetch_sub(n as u64, Ordering::SeqCst);
-        }
-    };
-    let mut next: Option<(u64, Write)> = None;
-    let stale = |e: u64| e < epoch.load(Ordering::SeqCst);
-    // A steady beat for chopped writes: missed beats are not made up, so a
-    // loaded runtime stretches the gaps rather than bunching the pieces.
-    let mut beat = pause.map(|p| {
-        let mut i = tokio::time::interval(p);
-        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        i
-    });
-    loop {
-        let (e, w) = match next.take() {
-            Some(x) => x,
-            None => match rx.recv().await {
-                Some(x) => x,
-                None => break,
-            },
-        };
-        let Write::Data {
-            mut bytes,
-            chop,
-            sync,
-            reply,
-        } = w
-        else {
-            break;
-        };
-        if stale(e) {
-            written(reply, bytes.len());
-            continue;
-        }
-        let ok = match chop {
-            Some(c) if c > 0 => {
-                let mut ok = true;
-                for piece in bytes.chunks(c) {
-                    if tls::send(&mut wr, piece).await.is_err() {
-                        ok = false;
-                        break;
-                    }
-                    if let Some(b) = beat.as_mut() {
-                        b.tick().await;
-                    }
-                }
-                ok
-            }
-            // A frame on its own: its own write, never coalesced.
-            _ if sync => tls::send(&mut wr, &bytes).await.is_ok(),
-            _ => {
-                let mut replies = if reply { bytes.len() } else { 0 };
-                while bytes.len() < COALESCE
-                    && let Ok(more) = rx.try_recv()
-                {
-                    match more {
-                        (
-                            e2,
-                            Write::Data {
-                                bytes: b,
-                                chop: None,
-                                sync: false,
-                                reply: r,
-                            },
-                        ) => {
-                            if r {
-                                replies += b.len();
-                            }
-                            if !stale(e2) {
-                                bytes.extend_from_slice(&b);
-                            }
-                        }
-                        other => {
-                            next = Some(other);
-                            break;
-                        }
-                    }
-                }
-                let ok = tls::send(&mut wr, &bytes).await.is_ok();
-                written(true, replies);
-                ok
-            }
-        };
-        if sync || chop.is_some_and(|c| c > 0) {
-            written(reply, bytes.len());
-        }
-        if !ok {
-            // The peer is gone; what is left is dropped with the socket.
-            break;
-        }
-    }
-    let _ = wr.shutdown().await;
-}
