@@ -68,7 +68,13 @@ print(f"{name:22} wall {w:6.2f} s  floor {floor:5.2f} s (pauses {waits:.2f}, pee
 PY
 }
 
-floor_of() { "$BIN" cases floor "$@"; }
+floor_of() { # the selection flags of a test-server command line
+  local sel=()
+  while (($#)); do
+    case $1 in --cases | --exclude) sel+=("$1" "$2"); shift 2 ;; *) shift ;; esac
+  done
+  "$BIN" cases floor "${sel[@]}"
+}
 ALL=(--cases '*')
 FIRST_TEN=(--exclude '12.*,13.*')
 
