@@ -326,6 +326,39 @@ fn a_wrong_answer_among_others_is_not_run_again() {
     assert_eq!(opened, 6, "wrong answers were asked again");
 }
 
+/// A case whose events already differ and that only waits out its kill
+/// timer (1.1.6 against a peer that echoes text as binary: 10 s) is quiet:
+/// a case that must run alone (9.1.1) does not wait for it to end.
+#[test]
+fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
+    require_websockets();
+    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--cases",
+        "1.1.6,9.1.1",
+        "--agent",
+        "bad",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    // Each per-case file is written as its case ends.
+    let ended = |id: &str| {
+        std::fs::metadata(out.path().join(format!("bad_case_{id}.json")))
+            .and_then(|m| m.modified())
+            .unwrap()
+    };
+    let (waited, alone) = (ended("1_1_6"), ended("9_1_1"));
+    assert!(
+        alone + std::time::Duration::from_secs(5) < waited,
+        "9.1.1 ended {:?} after 1.1.6",
+        alone.duration_since(waited).unwrap_or_default()
+    );
+}
+
 /// Autobahn runs one case at a time. A server that fails only while another
 /// connection is open must get Autobahn's verdict, not one made by our
 /// schedule: a case that fails among others is run again alone, and the

@@ -417,6 +417,16 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// Whether the events already differ from every expected sequence while
+    /// the connection is open: `behavior` is decided, and the case only
+    /// waits for its timers (a kill after 1 or 10 s) to see how it closes.
+    pub fn departed(&self) -> bool {
+        let Check::Events { outcomes, .. } = &self.case.check else {
+            return false;
+        };
+        self.state == State::Open && !outcomes.iter().any(|(_, ev)| ev.starts_with(&self.received))
+    }
+
     /// The case ran past its bound: drop, recording why.
     pub fn on_bound_exceeded(&mut self, bound: Duration) {
         if self.state != State::Closed {

@@ -4,11 +4,14 @@
 //! with one connection. We run many cases at once and keep Autobahn's
 //! verdicts by knowing, for every case, whether it had the peer to itself.
 //!
-//! - A connection is *busy* from its connect to its end, except while its
-//!   script only waits out a pause (`Until::Bound`: the 6.4.x cases' seconds
-//!   of silence). A pausing connection sends nothing and is owed nothing,
-//!   so the peer spends nothing on it: it counts as quiet. That is what lets
-//!   the four 6.4.x watchers cost two seconds in all rather than eight.
+//! - A connection is *busy* from its connect to its end, except while it
+//!   is quiet: its script only waits out a pause (`Until::Bound`: the 6.4.x
+//!   cases' seconds of silence), or its events already differ from every
+//!   expected sequence and only a kill or close timer remains. A quiet
+//!   connection sends nothing and is owed nothing, so the peer spends
+//!   nothing on it. That lets the four 6.4.x watchers cost two seconds in
+//!   all rather than eight, and a peer that fails many cases with a 10 s
+//!   kill timer (1.1.6-1.1.8, 10.1.1) hold up no lone case.
 //! - A case run with others is busy under a shared turn. A case that must
 //!   run alone (timed 9.x, the races between an echo and a failure, the
 //!   6.4.x watchers, and a confirmation) opens its connection under a
@@ -247,6 +250,15 @@ impl Turn {
     /// Busy at once, to answer the peer: no wait for the turn.
     pub fn answer(&mut self) {
         self.set_busy(true);
+    }
+
+    /// The peer sent something while we were quiet: whoever is busy now
+    /// shared the peer with us for that moment.
+    pub fn touch(&mut self) {
+        if !self.busy {
+            self.set_busy(true);
+            self.set_busy(false);
+        }
     }
 
     /// Only waiting out a pause: quiet, and the turn is free for others.
