@@ -126,7 +126,13 @@ fn assert_ports_match(url: Option<&str>) {
         &pairs.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>().join(","),
     );
     for (port, original) in &pairs {
-        assert_eq!(ports[port], builtin[original], "{port} against {original}");
+        let (ported, built) = (&ports[port], &builtin[original]);
+        // A race inside the peer (see RACES) may go either way in two runs.
+        let either = |v: &(String, String)| v.0 == "OK" || v.0 == "NON-STRICT";
+        if RACES.contains(&original.as_str()) && either(ported) && either(built) && ported.1 == built.1 {
+            continue;
+        }
+        assert_eq!(ported, built, "{port} against {original}");
     }
 }
 

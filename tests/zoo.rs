@@ -62,6 +62,24 @@ fn ci_selection() -> String {
     ids.join(",")
 }
 
+/// The real Autobahn's index of `cases` against the server on `port`.
+fn by_the_real_image(image: &str, port: u16, cases: &str) -> serde_json::Value {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "autobahn",
+        "test-server",
+        &format!("ws://127.0.0.1:{port}"),
+        "--image",
+        image,
+        "--cases",
+        cases,
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    ran_to_the_end(&o);
+    read_json(&out.path().join("index.json"))
+}
+
 /// Cases the real Autobahn itself does not judge the same way twice on a
 /// server: (case, field, the verdicts it gave). Ours stands if it is one
 /// of those, as theirs is.
@@ -207,20 +225,7 @@ fn hypercorn_section_4_live_against_the_real_image() {
     let _t = turn();
     let image = real_autobahn_image();
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
-    let out = tempfile::tempdir().unwrap();
-    let o = run(&[
-        "autobahn",
-        "test-server",
-        &format!("ws://127.0.0.1:{port}"),
-        "--image",
-        &image,
-        "--cases",
-        "4.*",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    ran_to_the_end(&o);
-    let real = read_json(&out.path().join("index.json"));
+    let real = by_the_real_image(&image, port, "4.*");
     let mut ours = native(port, "4.*");
     accept_races(&mut ours, &real, HYPERCORN_EITHER);
     assert_eq!(assert_same_verdicts(&ours, &real, |_| true), 10);
@@ -235,20 +240,7 @@ fn a_dozen_compression_cases_live_against_the_real_image() {
     let cases = "12.1.3,12.2.3,12.3.3,12.4.3,12.5.3,13.1.2,13.2.2,13.3.2,13.4.2,13.5.2,13.6.2,13.7.2";
     for name in ["gorilla-echo", "websocketpp-echo", "lws-echo"] {
         let (_peer, port) = zoo_server(name);
-        let out = tempfile::tempdir().unwrap();
-        let o = run(&[
-            "autobahn",
-            "test-server",
-            &format!("ws://127.0.0.1:{port}"),
-            "--image",
-            &image,
-            "--cases",
-            cases,
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        ran_to_the_end(&o);
-        let real = read_json(&out.path().join("index.json"));
+        let real = by_the_real_image(&image, port, cases);
         assert_eq!(
             assert_same_verdicts(&native(port, cases), &real, |_| true),
             12,
