@@ -31,10 +31,15 @@ use crate::tls;
 /// this size.
 const COALESCE: usize = 64 * 1024;
 
-/// A write on the queue: its pieces not yet written.
+/// A write on the queue: its octets and how far they are written, cut into
+/// pieces only as each is written (a chopped 16 MiB message is not 16 Mi
+/// small buffers).
 struct Queued {
     epoch: u64,
-    pieces: VecDeque<Vec<u8>>,
+    bytes: Vec<u8>,
+    /// Octets a piece: the chop size, or all of them.
+    piece: usize,
+    written: usize,
     /// Its first piece is out: the rest follows, whatever comes.
     started: bool,
     /// Pong octets it holds (`MAX_REPLY_BACKLOG`), settled once written.
@@ -172,14 +177,13 @@ impl Writer {
             self.dropping = true;
             return;
         };
-        let pieces = match chop.filter(|&c| c > 0) {
-            Some(c) => bytes.chunks(c).map(<[u8]>::to_vec).collect(),
-            None => VecDeque::from([bytes]),
-        };
-        let reply = if reply { pieces.iter().map(Vec::len).sum() } else { 0 };
+        let piece = chop.filter(|&c| c > 0).unwrap_or(bytes.len()).max(1);
+        let reply = if reply { bytes.len() } else { 0 };
         self.queue.push_back(Queued {
             epoch: e,
-            pieces,
+            bytes,
+            piece,
+            written: 0,
             started: false,
             reply,
         });
@@ -206,14 +210,21 @@ impl Writer {
                 continue;
             }
             q.started = true;
-            let piece = q.pieces.pop_front();
-            if q.pieces.is_empty() {
+            let end = (q.written + q.piece).min(q.bytes.len());
+            let done = end == q.bytes.len();
+            let piece = if q.written == 0 && done {
+                std::mem::take(&mut q.bytes)
+            } else {
+                q.bytes[q.written..end].to_vec()
+            };
+            q.written = end;
+            if done {
                 let reply = q.reply;
                 self.queue.pop_front();
                 self.settle(reply);
             }
-            if let Some(p) = piece {
-                return Some(p);
+            if !piece.is_empty() {
+                return Some(piece);
             }
         }
     }

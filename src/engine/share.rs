@@ -14,12 +14,10 @@
 //!   kill timer (1.1.6-1.1.8, 10.1.1) hold up no lone case.
 //! - A case run with others is busy under a shared turn. A case that must
 //!   run alone (timed 9.x, the races between an echo and a failure, the
-//!   6.4.x watchers, and a confirmation) opens its connection under a
-//!   shared turn too, then takes an exclusive one for its frames: every
-//!   verdict that depends on load is in the frames, and a server that
-//!   never answers a handshake then costs one open timeout for the lone
-//!   cases as for the others. One lone case at a time may wait with its
-//!   connection open. Its company counts from the exclusive turn on.
+//!   6.4.x watchers, and a confirmation) is busy under an exclusive one,
+//!   from its connect on: a connection left open and idle beside a busy one
+//!   can upset a peer (libwebsockets 4.1.6 then stalled both, 9.1.4 and
+//!   13.6.6 FAILED), so a lone case does not connect ahead of its turn.
 //! - Exclusive turns go before shared ones that are asked for later, and
 //!   a case back from a pause waits only for those busy now, so its pause
 //!   lasts what its script says.
@@ -35,7 +33,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
 /// How long a case must have had the peer to itself at the end of its run
 /// for its verdict to count as a lone one although it was crowded earlier:
@@ -47,8 +45,6 @@ pub const LONE_STRETCH: Duration = Duration::from_secs(2);
 pub struct Share {
     gate: Mutex<Gate>,
     gate_moved: Notify,
-    /// Lone cases opening or waiting for their exclusive turn: one.
-    lobby: Arc<Semaphore>,
     state: Mutex<Crowd>,
 }
 
@@ -57,7 +53,6 @@ impl Default for Share {
         Share {
             gate: Mutex::default(),
             gate_moved: Notify::new(),
-            lobby: Arc::new(Semaphore::new(1)),
             state: Mutex::default(),
         }
     }
@@ -113,8 +108,6 @@ pub struct Turn {
     lone: bool,
     /// The kind of turn held now, if one is (`true`: exclusive).
     held: Option<bool>,
-    /// For a lone case not yet in its exclusive turn: its place in the lobby.
-    lobby: Option<OwnedSemaphorePermit>,
     busy: bool,
 }
 
@@ -197,13 +190,9 @@ impl Share {
         self.gate_moved.notify_waiters();
     }
 
-    /// A shared turn for a new connection, busy once granted; a `lone`
-    /// case takes its exclusive turn once its connection is open.
+    /// A turn for a new connection, exclusive for a `lone` case, busy once
+    /// granted.
     pub async fn enter(self: &Arc<Share>, lone: bool) -> Turn {
-        let lobby = match lone {
-            true => self.lobby.clone().acquire_owned().await.ok(),
-            false => None,
-        };
         let id = {
             let mut c = self.crowd();
             c.next += 1;
@@ -214,7 +203,6 @@ impl Share {
             id,
             lone,
             held: None,
-            lobby,
             busy: false,
         };
         turn.resume().await;
@@ -223,24 +211,10 @@ impl Share {
 }
 
 impl Turn {
-    /// The connection is open: a lone case now takes its exclusive turn,
-    /// and its company counts from here.
-    pub async fn opened(&mut self) {
-        if !self.lone || self.held == Some(true) {
-            return;
-        }
-        self.pause();
-        self.share.take(true).await;
-        self.held = Some(true);
-        self.lobby = None;
-        self.share.crowd().crowded.remove(&self.id);
-        self.set_busy(true);
-    }
-
     /// Busy again for our own writes: waits for the turn.
     pub async fn resume(&mut self) {
         if self.held.is_none() {
-            let exclusive = self.lone && self.lobby.is_none();
+            let exclusive = self.lone;
             self.share.take(exclusive).await;
             self.held = Some(exclusive);
         }
@@ -328,11 +302,7 @@ mod tests {
         let share = Share::new();
         let a = share.enter(false).await;
         let s = share.clone();
-        let lone = tokio::spawn(async move {
-            let mut t = s.enter(true).await;
-            t.opened().await;
-            t.leave()
-        });
+        let lone = tokio::spawn(async move { s.enter(true).await.leave() });
         tokio::task::yield_now().await;
         let s = share.clone();
         let later = tokio::spawn(async move { s.enter(false).await.leave() });

@@ -276,14 +276,11 @@ pub async fn run_opened(
     opened: Opened,
     agent: &str,
     opts: &SessionOptions,
-    mut turn: Option<&mut Turn>,
+    turn: Option<&mut Turn>,
 ) -> CaseOutcome {
     let mut opts = opts.clone();
     if case.timed {
         opts.write_pause = None;
-    }
-    if let Some(t) = turn.as_deref_mut() {
-        t.opened().await;
     }
     let case_start = Instant::now();
     let tls = opened.stream.tls_summary();
