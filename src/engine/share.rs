@@ -64,15 +64,17 @@ struct Gate {
     shared: usize,
     exclusive: bool,
     waiting_exclusive: usize,
+    /// Of those, cases back from a pause: they go before new ones.
+    waiting_resume: usize,
 }
 
 impl Gate {
-    fn may_take(&self, exclusive: bool) -> bool {
+    fn may_take(&self, exclusive: bool, resuming: bool) -> bool {
         !self.exclusive
-            && if exclusive {
-                self.shared == 0
-            } else {
-                self.waiting_exclusive == 0
+            && match (exclusive, resuming) {
+                (false, _) => self.waiting_exclusive == 0,
+                (true, true) => self.shared == 0,
+                (true, false) => self.shared == 0 && self.waiting_resume == 0,
             }
     }
 }
@@ -108,6 +110,8 @@ pub struct Turn {
     lone: bool,
     /// The kind of turn held now, if one is (`true`: exclusive).
     held: Option<bool>,
+    /// Whether it has had a turn (a later one is a resume).
+    started: bool,
     busy: bool,
 }
 
@@ -150,7 +154,13 @@ impl Share {
     }
 
     /// Waits for a turn (see the module note for who goes first).
-    async fn take(&self, exclusive: bool) {
+    async fn take(&self, exclusive: bool, resuming: bool) {
+        let count = |g: &mut Gate, by: isize| {
+            g.waiting_exclusive = g.waiting_exclusive.saturating_add_signed(by);
+            if resuming {
+                g.waiting_resume = g.waiting_resume.saturating_add_signed(by);
+            }
+        };
         let mut queued = false;
         loop {
             let moved = self.gate_moved.notified();
@@ -159,9 +169,9 @@ impl Share {
             {
                 let mut g = self.gate();
                 if queued {
-                    g.waiting_exclusive -= 1;
+                    count(&mut g, -1);
                 }
-                if g.may_take(exclusive) {
+                if g.may_take(exclusive, resuming) {
                     if exclusive {
                         g.exclusive = true;
                     } else {
@@ -170,7 +180,7 @@ impl Share {
                     return;
                 }
                 if exclusive {
-                    g.waiting_exclusive += 1;
+                    count(&mut g, 1);
                     queued = true;
                 }
             }
@@ -203,6 +213,7 @@ impl Share {
             id,
             lone,
             held: None,
+            started: false,
             busy: false,
         };
         turn.resume().await;
@@ -215,8 +226,9 @@ impl Turn {
     pub async fn resume(&mut self) {
         if self.held.is_none() {
             let exclusive = self.lone;
-            self.share.take(exclusive).await;
+            self.share.take(exclusive, self.started).await;
             self.held = Some(exclusive);
+            self.started = true;
         }
         self.set_busy(true);
     }
