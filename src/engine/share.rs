@@ -19,8 +19,9 @@
 //!   can upset a peer (libwebsockets 4.1.6 then stalled both, 9.1.4 and
 //!   13.6.6 FAILED), so a lone case does not connect ahead of its turn.
 //! - Exclusive turns go before shared ones that are asked for later, and
-//!   a case back from a pause waits only for those busy now, so its pause
-//!   lasts what its script says.
+//!   a case back from a pause goes before lone cases not yet started and
+//!   waits only for those busy now, so its pause lasts what its script
+//!   says.
 //! - Our own writes after a pause wait for the turn again. An answer to the
 //!   peer (it closed during our pause) does not wait: holding back a close
 //!   reply would change the close's verdict. Such an answer may overlap an
