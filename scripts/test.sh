@@ -51,5 +51,5 @@ scripts/autobahn-image.sh
 if [ -n "${SKIP_TESTS:-}" ]; then
   exit 0
 fi
-echo "== cargo test --release --workspace $*"
-cargo test --release --workspace "$@"
+echo "== cargo test --release --workspace --no-fail-fast $*"
+cargo test --release --workspace --no-fail-fast "$@"
