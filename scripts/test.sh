@@ -51,5 +51,8 @@ scripts/autobahn-image.sh
 if [ -n "${SKIP_TESTS:-}" ]; then
   exit 0
 fi
+# Every test that needs a peer, Docker or a browser runs: a missing one
+# fails the test instead of skipping it (tests/common/needs.rs).
+export WSSPEC_REQUIRE_PEERS=1
 echo "== cargo test --release --workspace --no-fail-fast $*"
 cargo test --release --workspace --no-fail-fast "$@"

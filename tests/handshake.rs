@@ -70,6 +70,9 @@ fn url(port: u16) -> String {
 
 #[test]
 fn servers_reference_websockets_and_ws() {
+    if !have(&[Need::PythonWebsockets, Need::NodeWs]) {
+        return;
+    }
     let _turn = turn();
     assert_expected("server-reference", &against_server(None));
     let (_peer, port) = websockets_server();
@@ -80,6 +83,15 @@ fn servers_reference_websockets_and_ws() {
 
 #[test]
 fn servers_of_the_zoo() {
+    if !have(&[
+        Need::Zoo("gorilla-echo"),
+        Need::Zoo("websocketpp-echo"),
+        Need::Zoo("lws-echo"),
+        Need::Zoo("jetty-echo"),
+        Need::Zoo("aiohttp-echo"),
+    ]) {
+        return;
+    }
     let _turn = turn();
     for name in [
         "gorilla-echo",
@@ -98,6 +110,9 @@ fn servers_of_the_zoo() {
 
 #[test]
 fn clients_reference_websockets_and_ws() {
+    if !have(&[Need::PythonWebsockets, Need::NodeWs]) {
+        return;
+    }
     let _turn = turn();
     let got = against_client(|base| {
         let mut c = wsspec();
@@ -148,6 +163,9 @@ fn the_section_is_opt_in_and_listed() {
 /// the section fails it, with the clause in the reason.
 #[test]
 fn a_server_that_upgrades_anything_fails_the_refusals() {
+    if !have(&[Need::Python]) {
+        return;
+    }
     let (_peer, port) = python_peer("upgrade_anything.py", &[], &[]);
     let out = tempfile::tempdir().unwrap();
     let o = run(&[

@@ -2,6 +2,10 @@
 //! starting third-party peers, comparing verdicts with Autobahn's oracles.
 #![allow(dead_code)]
 
+pub mod needs;
+#[allow(unused_imports)]
+pub use needs::{Need, have};
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -244,11 +248,16 @@ pub fn wait_bounded(mut child: Child, limit: Duration) -> Output {
     child.wait_with_output().expect("output")
 }
 
+/// The real Autobahn image's name: AUTOBAHN_REAL_IMAGE, or the one that
+/// scripts/autobahn-image.sh builds.
+pub fn autobahn_image_name() -> String {
+    std::env::var("AUTOBAHN_REAL_IMAGE").unwrap_or_else(|_| "crossbario/autobahn-testsuite:25.10.1-local".into())
+}
+
 /// The real Autobahn|Testsuite image, built by scripts/autobahn-image.sh
 /// (scripts/test.sh builds it); tests that need it fail when it is absent.
 pub fn real_autobahn_image() -> String {
-    let image =
-        std::env::var("AUTOBAHN_REAL_IMAGE").unwrap_or_else(|_| "crossbario/autobahn-testsuite:25.10.1-local".into());
+    let image = autobahn_image_name();
     let ok = Command::new("docker")
         .args(["image", "inspect", &image])
         .stdout(Stdio::null())
