@@ -43,12 +43,14 @@ pub use suite::{CaseResult, Clients, Counts, Error, Report, Suite, UPDATE_BASELI
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod catalogue;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod cli;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod custom;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod docker;

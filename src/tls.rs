@@ -237,6 +237,7 @@ fn build_server(certs: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>
     Ok(Arc::new(config))
 }
 
+#[cfg(feature = "cli")]
 /// A server configuration for `localhost` and 127.0.0.1 with a fresh CA
 /// (rcgen); the CA's certificate is written to `ca_file` in PEM, for the
 /// client under test to trust.

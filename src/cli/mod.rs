@@ -3,6 +3,7 @@
 
 mod autobahn;
 mod cases;
+mod progress;
 pub mod report;
 mod spec;
 mod test_browser;
@@ -327,5 +328,16 @@ impl SessionArgs {
             open_timeout: std::time::Duration::from_secs_f64(open_timeout),
             ..crate::engine::SessionOptions::default()
         })
+    }
+}
+
+/// `--format`'s values: the library's formats, named as the library names them.
+impl clap::ValueEnum for crate::report::Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }

@@ -6,10 +6,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::progress::progress_bar;
 use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::catalogue::select::excluded_for_agent;
-use crate::engine::schedule::{Stop, progress_bar, run_against_server};
+use crate::engine::schedule::{Stop, run_against_server};
 use crate::engine::transport::Target;
 use crate::engine::{Discard, Summary};
 use crate::report;
@@ -247,8 +248,16 @@ async fn retry_regressions(
         let mut seen = vec![change.after];
         let mut settled = false;
         for _ in 0..retries {
-            let hidden = indicatif::ProgressBar::hidden();
-            let again = run_against_server(vec![case.clone()], target, &change.agent, opts, 1, &hidden, &Discard).await;
+            let again = run_against_server(
+                vec![case.clone()],
+                target,
+                &change.agent,
+                opts,
+                1,
+                &crate::engine::Silent,
+                &Discard,
+            )
+            .await;
             let Some(o) = again.cases.first() else { break };
             let pair = (o.verdict.behavior, o.verdict.behavior_close);
             seen.push(pair);

@@ -20,5 +20,5 @@ pub mod transport;
 pub mod verdict;
 pub mod wirelog;
 
-pub use outcome::{CaseOutcome, Discard, Sink, Summary};
+pub use outcome::{CaseOutcome, Discard, Progress, Silent, Sink, Summary};
 pub use session::{Role, Session, SessionOptions};

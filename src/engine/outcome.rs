@@ -124,3 +124,19 @@ impl Sink for Discard {
     fn outcome(&self, _: CaseOutcome) {}
     fn finding(&self, _: &str, _: &str, _: &str) {}
 }
+
+/// What a run tells whoever shows its progress. The command line fills it
+/// with a progress bar; the library shows nothing ([`Silent`]).
+pub trait Progress: Send + Sync {
+    /// A run of case `id` starts.
+    fn started(&self, _id: &str) {}
+    /// A run ended.
+    fn ended(&self) {}
+    /// One run more than planned: a case is run again alone.
+    fn one_more(&self) {}
+}
+
+/// Progress that nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {}

@@ -20,23 +20,13 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::outcome::{CaseOutcome, Sink, Summary};
+use super::outcome::{CaseOutcome, Progress, Sink, Summary};
 use super::session::SessionOptions;
 use super::share::{Company, Share};
 use super::transport::{Target, run_client_case};
 use super::verdict::{Departure, settled};
 use crate::catalogue::{Behavior, Case};
-
-pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
-    let pb = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}") {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_prefix(agent.to_string());
-    pb
-}
 
 /// Compression cases running at once.
 const COMPRESSION_AT_ONCE: usize = 1;
@@ -153,7 +143,7 @@ struct Runner<'a> {
     target: &'a Target,
     agent: &'a str,
     opts: &'a SessionOptions,
-    progress: &'a ProgressBar,
+    progress: &'a dyn Progress,
     sink: &'a dyn Sink,
     share: Arc<Share>,
     compressing: Arc<tokio::sync::Semaphore>,
@@ -168,7 +158,7 @@ impl Runner<'_> {
     /// One run of a case in a task of its own, alone or among others, with
     /// the company it had.
     async fn run(&self, index: usize, case: Arc<Case>, alone: bool) -> (CaseOutcome, Company) {
-        self.progress.set_message(case.id.clone());
+        self.progress.started(&case.id);
         let (target, agent, opts) = (self.target.clone(), self.agent.to_string(), self.opts.clone());
         let (share, compressing, breaker) = (self.share.clone(), self.compressing.clone(), self.breaker.clone());
         let for_report = case.clone();
@@ -208,7 +198,7 @@ impl Runner<'_> {
             let o = CaseOutcome::unopened(&for_report, index, self.agent, super::transport::utc_now(), 0, &why);
             (o, Company::none())
         });
-        self.progress.inc(1);
+        self.progress.ended();
         ran
     }
 
@@ -267,7 +257,7 @@ pub async fn run_against_server(
     agent: &str,
     opts: &SessionOptions,
     jobs: usize,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
     sink: &dyn Sink,
 ) -> Run {
     let runner = Runner {
@@ -300,7 +290,7 @@ pub async fn run_against_server(
             Some((index, (o, company))) = first.next() => {
                 let summary = runner.settle(o).await;
                 if worth_confirming(&summary, &company) && !runner.breaker().dead {
-                    progress.inc_length(1);
+                    progress.one_more();
                     confirming.push(runner.confirm(summary, cases[index - 1].clone()));
                 } else {
                     out.push(summary);

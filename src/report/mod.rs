@@ -4,36 +4,63 @@
 
 pub mod autobahn;
 pub mod baseline;
+#[cfg(feature = "cli")]
 pub mod fetch;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+#[cfg(feature = "table")]
 pub mod table;
 pub mod writer;
 
 /// The output formats of `wsspec report` (and of `--format` on the test commands).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-// The variants are documented for rustdoc only: clap would show doc
-// comments in `--help`, and the CLI's help stays as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    #[cfg_attr(doc, doc = "The terminal table: one row per section, then what was not OK.")]
+    /// The terminal table: one row per section, then what was not OK.
+    #[cfg(feature = "table")]
     Table,
-    #[cfg_attr(doc, doc = "Markdown, for a pull request or a job summary.")]
+    /// Markdown, for a pull request or a job summary.
     Markdown,
-    #[cfg_attr(doc, doc = "One self-contained HTML page with filters and a drill-down.")]
+    /// One self-contained HTML page with filters and a drill-down.
     Html,
-    #[cfg_attr(doc, doc = "JUnit XML, one test case per case, for CI test views.")]
+    /// JUnit XML, one test case per case, for CI test views.
     Junit,
-    #[cfg_attr(doc, doc = "Autobahn's index.json.")]
+    /// Autobahn's index.json.
     Json,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: &[Format] = &[
+        #[cfg(feature = "table")]
+        Format::Table,
+        Format::Markdown,
+        Format::Html,
+        Format::Junit,
+        Format::Json,
+    ];
+
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "table")]
+            Format::Table => "table",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Junit => "junit",
+            Format::Json => "json",
+        }
+    }
 }
 
 /// Renders `report` in `format`; `colour` and `width` (the columns to fit)
 /// apply to the table only.
+#[cfg_attr(not(feature = "table"), allow(unused_variables))]
 pub fn render(report: &model::Report, format: Format, colour: bool, width: Option<usize>) -> String {
     match format {
+        #[cfg(feature = "table")]
         Format::Table => table::render(report, colour, width),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),

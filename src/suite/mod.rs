@@ -222,8 +222,16 @@ impl Suite {
         let agent = servers::probe(&target, self.agent.as_deref(), opts.open_timeout).await?;
         let dir = self.report_dir("servers");
         let writer = Mutex::new(crate::report::writer::Writer::create(&dir).map_err(|e| cannot_write(&dir, e))?);
-        let hidden = indicatif::ProgressBar::hidden();
-        let run = run_against_server(cases, &target, &agent, &opts, self.jobs, &hidden, &writer).await;
+        let run = run_against_server(
+            cases,
+            &target,
+            &agent,
+            &opts,
+            self.jobs,
+            &crate::engine::Silent,
+            &writer,
+        )
+        .await;
         writer
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
