@@ -188,7 +188,7 @@ pub fn case_file(data: &[u8]) {
         assert!(!p.message.is_empty());
     }
     for c in &cases {
-        let _ = wsspec::engine::transport::case_bound(c);
+        let _ = wsspec::engine::drive::case_bound(c);
     }
 }
 

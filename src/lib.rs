@@ -49,6 +49,9 @@ pub mod catalogue;
 pub mod cli;
 #[doc(hidden)]
 #[allow(missing_docs)]
+pub mod clock;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod custom;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
@@ -63,6 +66,9 @@ pub mod fuzzing_server;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod report;
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod target;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod tls;

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK, split_patterns};
 use crate::docker;
 use crate::docker::container::{Container, Network, Run};
-use crate::engine::transport::Target;
+use crate::target::Target;
 
 #[derive(clap::Args)]
 pub struct Common {

@@ -85,7 +85,7 @@ pub async fn run_with(args: Args, launch: Option<Launch>) -> Result<u8, BadInput
         if listen.is_none()
             && let Some(u) = &spec.url
         {
-            let t = crate::engine::transport::Target::parse(u).map_err(|e| format!("spec {}: {e}", path.display()))?;
+            let t = crate::target::Target::parse(u).map_err(|e| format!("spec {}: {e}", path.display()))?;
             listen = Some(t.addr);
         }
     }

@@ -11,9 +11,9 @@ use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 use crate::catalogue::select::excluded_for_agent;
 use crate::engine::schedule::{Stop, run_against_server};
-use crate::engine::transport::Target;
 use crate::engine::{Discard, Summary};
 use crate::report;
+use crate::target::Target;
 
 #[derive(clap::Args)]
 pub struct Args {

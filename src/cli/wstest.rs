@@ -46,7 +46,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         "fuzzingclient" => {
             let parsed = super::spec::read_client_spec(&spec_path)?;
             for s in &parsed.servers {
-                let t = crate::engine::transport::Target::parse(&s.url)?;
+                let t = crate::target::Target::parse(&s.url)?;
                 wait_ready(&t.addr).await;
             }
             let cli = super::Cli::parse_from(["wsspec", "test-server", "--spec", &spec]);
@@ -59,7 +59,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             let parsed = super::spec::read_server_spec(&spec_path)?;
             // Like Autobahn, listen on every interface at the spec's port.
             let port = match &parsed.url {
-                Some(u) => crate::engine::transport::Target::parse(u)?
+                Some(u) => crate::target::Target::parse(u)?
                     .addr
                     .rsplit(':')
                     .next()

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use super::container::Container;
-use crate::engine::transport::{OpenFailure, Target, client_connect};
+use crate::engine::connect::{OpenFailure, client_connect};
+use crate::target::Target;
 
 const POLL: Duration = Duration::from_millis(200);
 

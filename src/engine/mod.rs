@@ -1,22 +1,26 @@
 //! The engine: drives one case over one connection the way Autobahn's
 //! fuzzing peer does, and turns what happened into verdicts.
 //!
-//! `opening` drives the opening-handshake section. `session` is the protocol state machine (no I/O), `receive` its incoming
-//! half, `script` the case steps, `verdict` the judging rules, `wirelog` the
-//! record of the connection, `transport` the sockets and timers around it, `send_queue`
-//! its writes at Autobahn's pace,
-//! `share` knows which cases had the peer to themselves, and `schedule`
-//! runs many cases at once.
+//! `session` is the protocol state machine (no I/O), `receive` its
+//! incoming half, `script` the case's steps, `verdict` the judging rules,
+//! `wirelog` the record of the connection. Around a session: `connect`
+//! opens a connection to a server (TCP, TLS, the client handshake),
+//! `drive` moves bytes and timers until it is gone, `send_queue` writes at
+//! Autobahn's pace, `quick_ack` keeps our ACKs out of the peer's timings.
+//! `share` knows which cases had the peer to themselves, `schedule` runs
+//! many cases at once, `opening` drives the opening-handshake section.
 
+pub mod connect;
+pub mod drive;
 pub mod opening;
 pub mod outcome;
+mod quick_ack;
 mod receive;
 pub mod schedule;
 mod script;
 mod send_queue;
 pub mod session;
 pub mod share;
-pub mod transport;
 pub mod verdict;
 pub mod wirelog;
 

@@ -21,12 +21,14 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
+use super::drive::run_client_case;
 use super::outcome::{CaseOutcome, Progress, Sink, Summary};
 use super::session::SessionOptions;
 use super::share::{Company, Share};
-use super::transport::{Target, run_client_case};
 use super::verdict::{Departure, settled};
 use crate::catalogue::{Behavior, Case};
+use crate::clock::utc_now;
+use crate::target::Target;
 
 /// Compression cases running at once.
 const COMPRESSION_AT_ONCE: usize = 1;
@@ -181,7 +183,7 @@ impl Runner<'_> {
             };
             if let Some(why) = skip {
                 let why = format!("not run: {DEAD_AFTER} cases in a row before it could not open a connection ({why})");
-                let o = CaseOutcome::unopened(&case, index, &agent, super::transport::utc_now(), 0, &why);
+                let o = CaseOutcome::unopened(&case, index, &agent, utc_now(), 0, &why);
                 return (o, turn.leave());
             }
             let o = if case.opening.is_some() {
@@ -195,7 +197,7 @@ impl Runner<'_> {
             // A bug of ours must not take the run down: the case fails and
             // says why.
             let why = format!("wsspec hit an internal error running this case ({e})");
-            let o = CaseOutcome::unopened(&for_report, index, self.agent, super::transport::utc_now(), 0, &why);
+            let o = CaseOutcome::unopened(&for_report, index, self.agent, utc_now(), 0, &why);
             (o, Company::none())
         });
         self.progress.ended();
@@ -206,7 +208,7 @@ impl Runner<'_> {
     /// server once more whether it is there), handed to the sink.
     async fn settle(&self, o: CaseOutcome) -> Summary {
         if self.breaker().count(&o) {
-            let alive = super::transport::client_connect(self.target, self.opts.open_timeout, &[])
+            let alive = super::connect::client_connect(self.target, self.opts.open_timeout, &[])
                 .await
                 .is_ok();
             let mut b = self.breaker();

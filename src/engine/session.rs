@@ -62,7 +62,7 @@ pub struct SessionOptions {
     /// The turn of Autobahn's send queue: the time from one queued write
     /// (a piece of a chopped frame, a synced frame, a write behind them)
     /// to the next, so the peer reads them apart as it does from Autobahn
-    /// (`transport::SendQueue`). Timed cases measure the peer's speed and
+    /// (`send_queue`). Timed cases measure the peer's speed and
     /// write back to back.
     pub write_pause: Option<Duration>,
     /// How long the opening handshake may take.
@@ -179,7 +179,7 @@ pub struct Session<'c> {
     /// The permessage-deflate codec, when the extension was agreed.
     pub(super) deflate: Option<Codec>,
     pub agreement: Option<Agreement>,
-    /// Octets of pongs queued and not yet written: the transport sets it
+    /// Octets of pongs queued and not yet written: `drive` sets it
     /// before bytes come in, the session adds the pongs it queues.
     pub reply_backlog: u64,
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::Server;
-use crate::engine::transport::{Opened, run_opened, utc_now};
+use crate::clock::utc_now;
+use crate::engine::drive::{Opened, run_opened};
 use crate::engine::{CaseOutcome, Role};
 use crate::tls::Stream;
 use crate::wire::deflate::{self, Offer};
@@ -117,7 +118,7 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         }),
         _ => None,
     };
-    let response = handshake::server_response(&key, crate::engine::transport::USER_AGENT, agreement.as_ref());
+    let response = handshake::server_response(&key, crate::target::USER_AGENT, agreement.as_ref());
     if crate::tls::send(&mut stream, &response).await.is_err() {
         return;
     }

@@ -187,7 +187,7 @@ pub fn data(report: &Report) -> Value {
         }
     }
     json!({
-        "made": crate::engine::transport::utc_now(),
+        "made": crate::clock::utc_now(),
         "version": env!("CARGO_PKG_VERSION"),
         "inputs": inputs,
         "agents": report.agents.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::{Error, Report, cannot_write};
 use crate::catalogue::Case;
 use crate::engine::SessionOptions;
-use crate::engine::transport::case_bound;
+use crate::engine::drive::case_bound;
 use crate::fuzzing_server::{Config, Server, serve};
 
 /// How long a client's cases still running may take to end once the

@@ -30,7 +30,7 @@ pub use report::{CaseResult, Counts, Report, UPDATE_BASELINE};
 
 use crate::engine::SessionOptions;
 use crate::engine::schedule::{Stop, run_against_server};
-use crate::engine::transport::Target;
+use crate::target::Target;
 use crate::tls::Trust;
 use select::Testing;
 

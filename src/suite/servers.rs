@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use crate::engine::transport::{OpenFailure, Target, client_connect};
+use crate::engine::connect::{OpenFailure, client_connect};
+use crate::target::Target;
 
 /// Checks that a WebSocket server answers at all and learns its agent name
 /// (`agent`, else the Server header, else "UnknownServer"). Nothing

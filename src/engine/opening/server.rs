@@ -8,11 +8,14 @@ use tokio::io::AsyncReadExt;
 use super::{combine, ms, opening, verdict_of, write_chopped};
 use crate::catalogue::opening::{self as spec, Exchange, ServerMust};
 use crate::catalogue::{Behavior, Case};
+use crate::clock::utc_now;
+use crate::engine::connect::{client_connect, connect_stream};
+use crate::engine::drive::{Opened, run_opened};
 use crate::engine::outcome::CaseOutcome;
 use crate::engine::session::{Role, SessionOptions};
 use crate::engine::share::Turn;
-use crate::engine::transport::{Opened, Target, USER_AGENT, client_connect, run_opened, utc_now};
 use crate::engine::verdict::Departure;
+use crate::target::{Target, USER_AGENT};
 use crate::tls::Stream;
 use crate::wire::handshake::{self, Head};
 use crate::wire::negotiation::check_agreement;
@@ -68,7 +71,7 @@ pub async fn run_against_server(
     if request.message_behind {
         bytes.extend(spec::probe_frame(true));
     }
-    let stream = match tokio::time::timeout(opts.open_timeout, crate::engine::transport::connect_stream(target)).await {
+    let stream = match tokio::time::timeout(opts.open_timeout, connect_stream(target)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return CaseOutcome::unopened(case, index, agent, started, ms(start), &e.reason),
         Err(_) => {
