@@ -36,9 +36,13 @@
 mod suite;
 
 pub use catalogue::Behavior;
+pub use engine::{Progress, Silent};
 pub use report::Format;
 pub use suite::blocking::BlockingClients;
-pub use suite::{CaseResult, Clients, Counts, Error, Report, Suite, UPDATE_BASELINE};
+pub use suite::{
+    AgentExclusions, CaseResult, Clients, Counts, Ending, Error, Report, ServerRun, ServerUnderTest, ServersRun, Suite,
+    UPDATE_BASELINE, Unwatched, Watch,
+};
 
 #[doc(hidden)]
 #[allow(missing_docs)]

@@ -18,8 +18,11 @@ mod s6_utf8;
 mod s6_utf8_sequences;
 mod s7_close;
 mod s9_limits;
+pub mod sections;
 pub mod select;
 pub mod testdata;
+
+pub use sections::{Driver, Section};
 
 use std::fmt;
 use std::time::Duration;
@@ -375,6 +378,16 @@ impl Case {
             .sum()
     }
 
+    /// What runs the case: the opening-handshake driver for a case that
+    /// tests the handshake itself, else the session engine.
+    pub fn driver(&self) -> Driver {
+        if self.opening.is_some() {
+            Driver::Opening
+        } else {
+            Driver::Frames
+        }
+    }
+
     pub fn section(&self) -> u32 {
         self.id.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
     }
@@ -389,52 +402,28 @@ pub fn id_tuple(id: &str) -> Vec<u32> {
     id.split('.').map(|p| p.parse().unwrap_or(u32::MAX)).collect()
 }
 
-/// Section titles, for tables.
-pub fn section_title(section: u32) -> &'static str {
-    match section {
-        1 => "Framing",
-        2 => "Pings/Pongs",
-        3 => "Reserved Bits",
-        4 => "Opcodes",
-        5 => "Fragmentation",
-        6 => "UTF-8 Handling",
-        7 => "Close Handling",
-        9 => "Limits/Performance",
-        10 => "Misc",
-        12 => "Compression (payloads)",
-        13 => "Compression (parameters)",
-        _ => "Custom",
-    }
-}
-
-/// Every built-in case, in catalogue order.
+/// Autobahn's catalogue, every case `*` takes, in catalogue order.
 pub fn all() -> Vec<Case> {
-    let mut cases = Vec::new();
-    cases.extend(s1_framing::cases());
-    cases.extend(s2_pings::cases());
-    cases.extend(s3_reserved_bits::cases());
-    cases.extend(s4_opcodes::cases());
-    cases.extend(s5_fragmentation::cases());
-    cases.extend(s6_utf8::cases());
-    cases.extend(s7_close::cases());
-    cases.extend(s9_limits::cases());
-    cases.extend(s10_misc::cases());
-    cases.extend(s12_compression::cases());
-    cases
+    sections::SECTIONS
+        .iter()
+        .filter(|s| s.in_star)
+        .flat_map(|s| (s.cases)())
+        .collect()
 }
 
-/// Every built-in ID (Autobahn's and the handshake section's): custom
-/// cases may not take them.
+/// wsspec's own sections (the opening handshake, `hs.*`): only a pattern
+/// that names them takes them.
+pub fn own() -> Vec<Case> {
+    sections::SECTIONS
+        .iter()
+        .filter(|s| !s.in_star)
+        .flat_map(|s| (s.cases)())
+        .collect()
+}
+
+/// Every built-in ID (every section's): custom cases may not take them.
 pub fn builtin_ids() -> std::collections::HashSet<String> {
-    all().into_iter().chain(handshake()).map(|c| c.id).collect()
-}
-
-/// The opening-handshake section (`hs.*`), wsspec's own: not part of
-/// `all()`, so `*` keeps meaning Autobahn's 517.
-pub fn handshake() -> Vec<Case> {
-    let mut cases = hs_server::cases();
-    cases.extend(hs_client::cases());
-    cases
+    all().into_iter().chain(own()).map(|c| c.id).collect()
 }
 
 #[cfg(test)]
@@ -453,7 +442,7 @@ mod tests {
 
     #[test]
     fn handshake_section_has_both_roles_and_cites_an_rfc() {
-        let hs = handshake();
+        let hs = own();
         let servers = hs.iter().filter(|c| c.roles.server).count();
         let clients = hs.iter().filter(|c| c.roles.client).count();
         assert!(

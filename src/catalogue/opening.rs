@@ -10,6 +10,20 @@ use super::*;
 /// The ID prefix of the section.
 pub const PREFIX: &str = "hs";
 
+/// The section in the registry: the server cases (hs.1–hs.5), then the
+/// client cases.
+pub const SECTION: Section = Section {
+    prefix: PREFIX,
+    title: "Opening handshake",
+    in_star: false,
+    driver: Driver::Opening,
+    cases: || {
+        let mut cases = super::hs_server::cases();
+        cases.extend(super::hs_client::cases());
+        cases
+    },
+};
+
 /// How the RFC words what a case checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {

@@ -2,6 +2,15 @@
 
 use super::*;
 
+/// Section 10 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "10",
+    title: "Misc",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     let payload = vec![b'*'; 65536];
     vec![

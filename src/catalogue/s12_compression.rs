@@ -101,6 +101,24 @@ fn compressed(id: String, what: String, data: TestData, size: (usize, f64, usize
     c
 }
 
+/// Section 12 in the registry: the payloads of `cases`.
+pub const SECTION_12: Section = Section {
+    prefix: "12",
+    title: "Compression (payloads)",
+    in_star: true,
+    driver: Driver::Frames,
+    cases: || cases().into_iter().filter(|c| c.id.starts_with("12.")).collect(),
+};
+
+/// Section 13 in the registry: the parameters of `cases`.
+pub const SECTION_13: Section = Section {
+    prefix: "13",
+    title: "Compression (parameters)",
+    in_star: true,
+    driver: Driver::Frames,
+    cases: || cases().into_iter().filter(|c| c.id.starts_with("13.")).collect(),
+};
+
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for (j, data) in TestData::ALL.into_iter().enumerate() {

@@ -16,6 +16,15 @@ const SIZES: [(usize, f64, Option<usize>); 8] = [
     (65536, 10.0, Some(997)),
 ];
 
+/// Section 1 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "1",
+    title: "Framing",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for (sub, kind, op, byte, binary) in [(1, "text", TEXT, b'*', false), (2, "binary", BINARY, 0xfe, true)] {

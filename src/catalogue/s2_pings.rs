@@ -52,6 +52,15 @@ fn lone_pong(id: &str, payload: &[u8]) -> Case {
     .ok([])
 }
 
+/// Section 2 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "2",
+    title: "Pings/Pongs",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     vec![
         ping_echo("2.1", "no payload", b"", None, 1.0),

@@ -33,6 +33,15 @@ fn lone(id: &str, what: &str, f: FrameSpec) -> Case {
         .close(peer_fails(PROTOCOL_ERROR))
 }
 
+/// Section 3 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "3",
+    title: "Reserved Bits",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     vec![
         lone("3.1", "A short text message with RSV = 1.", frame(TEXT, HELLO).rsv(1)),

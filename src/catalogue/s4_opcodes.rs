@@ -42,6 +42,15 @@ fn after_echo(id: &str, op: u8, payload: &str, chop: Option<usize>) -> Case {
     .alone()
 }
 
+/// Section 4 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "4",
+    title: "Opcodes",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     vec![
         lone("4.1.1", 3, ""),

@@ -157,6 +157,15 @@ fn pings_while_fragmenting(id: &str, sync: bool) -> Case {
     ])
 }
 
+/// Section 5 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "5",
+    title: "Fragmentation",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     use Writes::*;
     vec![

@@ -93,6 +93,15 @@ fn fail_fast(id: &str, parts: [Vec<u8>; 3], one_frame: bool) -> Case {
     .alone()
 }
 
+/// Section 6 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "6",
+    title: "UTF-8 Handling",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     let whole: Vec<u8> = FAST_FAIL.concat();
     let split_at_byte = [whole[..12].to_vec(), whole[12..13].to_vec(), whole[13..].to_vec()];

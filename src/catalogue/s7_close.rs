@@ -25,6 +25,15 @@ const VALID_CODES: [u16; 13] = [
 ];
 const INVALID_CODES: [u16; 9] = [0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999];
 
+/// Section 7 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "7",
+    title: "Close Handling",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     let mut out = vec![
         case(

@@ -34,6 +34,15 @@ fn size_name(n: usize) -> String {
     }
 }
 
+/// Section 9 in the registry (`sections::SECTIONS`).
+pub const SECTION: Section = Section {
+    prefix: "9",
+    title: "Limits/Performance",
+    in_star: true,
+    driver: Driver::Frames,
+    cases,
+};
+
 pub fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     let big = [

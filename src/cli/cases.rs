@@ -65,12 +65,8 @@ fn one_line(s: &str) -> String {
 }
 
 fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
-    let custom =
-        custom::load_all(dirs).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nwsspec: "))?;
-    let rows: Vec<Row> = catalogue::all()
-        .into_iter()
-        .chain(catalogue::handshake())
-        .chain(custom)
+    let rows: Vec<Row> = crate::suite::select::Available::load(dirs)?
+        .all()
         .filter(|c| glob.as_ref().is_none_or(|g| select::matches(g, &c.id)))
         .map(|c| Row {
             rfc: match (&c.origin, &c.opening) {

@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use crate::Suite;
+
 /// Exit codes shared by every command.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED_CASES: u8 = 1;
@@ -100,6 +102,15 @@ pub struct TrustArgs {
 }
 
 impl TrustArgs {
+    /// The certificate check on `suite`.
+    pub fn apply(&self, suite: Suite) -> Suite {
+        match (&self.ca, self.insecure) {
+            (Some(f), _) => suite.trust_ca(f),
+            (None, true) => suite.insecure(),
+            (None, false) => suite,
+        }
+    }
+
     pub fn trust(&self) -> crate::tls::Trust {
         match (&self.ca, self.insecure) {
             (Some(f), _) => crate::tls::Trust::Ca(f.clone()),
@@ -259,29 +270,18 @@ pub struct Selection {
     pub cases_dir: Vec<PathBuf>,
 }
 
-pub use crate::suite::select::Testing;
-
-/// The selected cases (see `suite::select::select_cases`).
-pub fn select_cases(
-    include: Vec<String>,
-    exclude: &[String],
-    dirs: &[PathBuf],
-    testing: Testing,
-) -> Result<Vec<crate::catalogue::Case>, BadInput> {
-    crate::suite::select::select_cases(include, exclude, dirs, testing).map_err(BadInput)
-}
-
 /// The `--cases` and `--exclude` patterns as typed, each checked: a flag
 /// given empty, or a pattern that matches no case at all (built-in or
 /// custom), is bad input rather than a silent no-op.
 pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), BadInput> {
+    let available = crate::suite::select::Available::load(&sel.cases_dir)?;
     let mut out = Vec::new();
     for (flag, given) in [("--cases", &sel.cases), ("--exclude", &sel.exclude)] {
         let patterns = split_patterns(given);
         if !given.is_empty() && patterns.is_empty() {
             return Err(format!("{flag} is empty: give case ID patterns such as 1.* or 6.4.1").into());
         }
-        if let Some(p) = crate::suite::select::unmatched(&patterns, &sel.cases_dir)? {
+        if let Some(p) = available.unmatched(&patterns) {
             return Err(format!("{flag} {p}: no case matches it (see wsspec cases list)").into());
         }
         out.push(patterns);
@@ -296,10 +296,10 @@ pub fn typed_patterns(sel: &Selection) -> Result<(Vec<String>, Vec<String>), Bad
 pub struct SessionArgs {
     /// Largest message accepted from the peer, in bytes; a larger one fails
     /// the connection with 1009.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, default_value_t = Suite::DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: u64,
     /// Seconds the opening handshake may take.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    #[arg(long, default_value_t = Suite::DEFAULT_OPEN_TIMEOUT.as_secs_f64(), value_name = "SECS")]
     pub open_timeout: f64,
     /// Folder holding Autobahn's five compression test files (its package's
     /// `autobahntestsuite/testdata`): sections 12–13 then send exactly
@@ -309,25 +309,42 @@ pub struct SessionArgs {
 }
 
 impl SessionArgs {
-    /// Session options from these values.
-    /// `spec_testdata`: the spec file's `testdata` folder, used when
-    /// `--testdata` is not given.
-    pub fn options(&self, spec_testdata: Option<&str>) -> Result<crate::engine::SessionOptions, BadInput> {
+    /// These limits on `suite`. `spec_testdata`: the spec file's `testdata`
+    /// folder, used when `--testdata` is not given.
+    pub fn apply(&self, suite: Suite, spec_testdata: Option<&str>) -> Result<Suite, BadInput> {
         let open_timeout = self.open_timeout;
         if !(open_timeout > 0.0 && open_timeout < 3600.0) {
             return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
         }
-        let dir = self.testdata.clone().or_else(|| spec_testdata.map(Into::into));
-        let testdata = match dir {
-            Some(d) => crate::catalogue::testdata::Corpus::autobahn(&d)?,
-            None => Default::default(),
-        };
-        Ok(crate::engine::SessionOptions {
-            testdata,
-            max_message: self.max_message_size,
-            open_timeout: std::time::Duration::from_secs_f64(open_timeout),
-            ..crate::engine::SessionOptions::default()
+        let suite = suite
+            .max_message_size(self.max_message_size)
+            .open_timeout(std::time::Duration::from_secs_f64(open_timeout));
+        Ok(match self.testdata.clone().or_else(|| spec_testdata.map(Into::into)) {
+            Some(dir) => suite.testdata(dir),
+            None => suite,
         })
+    }
+}
+
+/// The suite a test command runs: its cases (`include`, `exclude`, checked
+/// already or read from a spec file), custom case folders, limits and
+/// certificate check.
+pub fn suite_of(
+    (include, exclude): (Vec<String>, Vec<String>),
+    selection: &Selection,
+    session: &SessionArgs,
+    spec_testdata: Option<&str>,
+) -> Result<Suite, BadInput> {
+    let mut suite = Suite::new().cases(include).exclude(exclude).allow_unmatched();
+    for dir in &selection.cases_dir {
+        suite = suite.cases_dir(dir);
+    }
+    session.apply(suite, spec_testdata)
+}
+
+impl From<crate::Error> for BadInput {
+    fn from(e: crate::Error) -> Self {
+        BadInput(e.to_string())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::Progress;
+use crate::Progress;
 
 /// A bar of `len` cases, prefixed with the agent's name.
 pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {

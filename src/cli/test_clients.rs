@@ -1,14 +1,10 @@
 //! `wsspec test-clients`: serve Autobahn's fuzzingserver protocol and test
 //! every client that connects.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use super::spec::read_server_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
-use crate::engine::Summary;
-use crate::fuzzing_server::{Config, Server, serve};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -61,10 +57,74 @@ pub async fn run_with(args: Args, launch: Option<Launch>) -> Result<u8, BadInput
     if baseline.is_some() && !args.once {
         return Err("--baseline needs --once: the gate is applied when the client asks for its reports".into());
     }
+    let (suite, listen, outdir) = suite_of(&args)?;
+    let clients = suite.serve_clients(&listen).await?;
+    println!(
+        "wsspec test-clients: {} for any client at {}",
+        super::count_of(clients.case_count(), "case"),
+        clients.url()
+    );
+    if let Some(ca) = &args.tls.tls_self_signed {
+        println!("wsspec test-clients: the certificate's CA is in {}", ca.display());
+    }
+    let started = std::time::Instant::now();
+    let (mut child, bound, what) = match launch {
+        Some(l) => (Some((l.start)(&clients.url())?), Some(l.bound), l.what),
+        None => (None, None, String::new()),
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(EXIT_OK),
+        status = async { match child.as_mut() { Some(c) => c.wait().await, None => std::future::pending().await } } => {
+            let how = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+            Err(format!("{what} exited ({how}) before it asked for the reports").into())
+        }
+        _ = async { match bound { Some(b) => tokio::time::sleep(b).await, None => std::future::pending().await } } => {
+            Err(format!(
+                "{what} did not finish within {} s ({} cases had run); see the page's progress by opening it yourself",
+                bound.unwrap_or_default().as_secs(),
+                clients.cases_run()
+            )
+            .into())
+        }
+        Some(agent) = async { if args.once { clients.next_reports_request().await } else { std::future::pending().await } } => {
+            if clients.cases_run() == 0 {
+                // A driver that only asked for reports: nothing was tested,
+                // and CI must not read that as a pass.
+                return Err(format!(
+                    "{agent}: no case was run before /updateReports; the client must run /runCase for each case first"
+                )
+                .into());
+            }
+            eprintln!(
+                "{agent}: {} in {:.2} s",
+                super::count_of(clients.cases_run(), "case"),
+                started.elapsed().as_secs_f64()
+            );
+            let mut rendered = super::report::load(std::slice::from_ref(&outdir), args.output.format)?;
+            if let Some(old) = &baseline {
+                let cmp = args.gate.compare(&rendered, old)?;
+                for m in &cmp.missing {
+                    eprintln!("wsspec: note: {m}");
+                }
+                rendered.gate = Some(cmp.gate);
+            }
+            super::report::emit(&rendered, &args.output)?;
+            eprintln!("reports: {}", outdir.join("index.json").display());
+            if baseline.is_some() {
+                return Ok(super::report::gate_exit(&rendered));
+            }
+            Ok(if clients.any_failed() { EXIT_FAILED_CASES } else { EXIT_OK })
+        }
+    }
+}
+
+/// The suite to serve, from the flags and the spec file (the flags win),
+/// the address to listen on and the report folder.
+fn suite_of(args: &Args) -> Result<(crate::Suite, String, PathBuf), BadInput> {
     let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
-    let mut outdir = args.out.clone();
     let mut listen = args.listen.clone();
-    let mut agent_rules = BTreeMap::new();
+    let mut outdir = args.out.clone();
+    let mut excluded = crate::AgentExclusions::new();
     let mut spec_testdata = None;
     let mut spec_tls = None;
     if let Some(path) = &args.spec {
@@ -80,7 +140,7 @@ pub async fn run_with(args: Args, launch: Option<Launch>) -> Result<u8, BadInput
             include = spec.select.cases;
         }
         exclude.extend(spec.select.exclude_cases);
-        agent_rules = spec.select.exclude_agent_cases;
+        excluded = spec.select.exclude_agent_cases;
         outdir = outdir.or(spec.outdir.map(PathBuf::from));
         if listen.is_none()
             && let Some(u) = &spec.url
@@ -89,87 +149,19 @@ pub async fn run_with(args: Args, launch: Option<Launch>) -> Result<u8, BadInput
             listen = Some(t.addr);
         }
     }
-    let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Clients)?;
-    let opts = args.session.options(spec_testdata.as_deref())?;
-    let listen = listen.unwrap_or_else(|| "127.0.0.1:9001".into());
+    let suite = super::suite_of(
+        (include, exclude),
+        &args.selection,
+        &args.session,
+        spec_testdata.as_deref(),
+    )?;
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));
+    let mut suite = suite.exclude_for_agents(excluded).out_dir(&outdir);
     let tls = args
         .tls
         .config(spec_tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())))?;
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let count = cases.len();
-    let (server, mut updated) = Server::new(Config {
-        cases: cases.into_iter().map(Arc::new).collect(),
-        exclude_agent_cases: agent_rules,
-        outdir: outdir.clone(),
-        opts,
-        tls: tls.clone(),
-    })
-    .map_err(|e| format!("cannot write reports to {}: {e}", outdir.display()))?;
-    let scheme = if tls.is_some() { "wss" } else { "ws" };
-    println!(
-        "wsspec test-clients: {} for any client at {scheme}://{addr}",
-        super::count_of(count, "case")
-    );
-    if let Some(ca) = &args.tls.tls_self_signed {
-        println!("wsspec test-clients: the certificate's CA is in {}", ca.display());
+    if let Some(tls) = tls {
+        suite = suite.serve_tls(tls);
     }
-    let started = std::time::Instant::now();
-    let (mut child, bound, what) = match launch {
-        Some(l) => (Some((l.start)(&format!("{scheme}://{addr}"))?), Some(l.bound), l.what),
-        None => (None, None, String::new()),
-    };
-    tokio::select! {
-        _ = serve(listener, server.clone()) => Ok(EXIT_OK),
-        _ = tokio::signal::ctrl_c() => Ok(EXIT_OK),
-        status = async { match child.as_mut() { Some(c) => c.wait().await, None => std::future::pending().await } } => {
-            let how = status.map_or_else(|e| e.to_string(), |s| s.to_string());
-            Err(format!("{what} exited ({how}) before it asked for the reports").into())
-        }
-        _ = async { match bound { Some(b) => tokio::time::sleep(b).await, None => std::future::pending().await } } => {
-            Err(format!(
-                "{what} did not finish within {} s ({} cases had run); see the page's progress by opening it yourself",
-                bound.unwrap_or_default().as_secs(),
-                server.summaries().len()
-            )
-            .into())
-        }
-        Some(agent) = async { if args.once { updated.recv().await } else { std::future::pending().await } } => {
-            let outcomes: Vec<Summary> = server.summaries();
-            let failed = outcomes.iter().any(Summary::failed);
-            if outcomes.is_empty() {
-                // A driver that only asked for reports: nothing was tested,
-                // and CI must not read that as a pass.
-                return Err(format!(
-                    "{agent}: no case was run before /updateReports; the client must run /runCase for each case first"
-                )
-                .into());
-            }
-            eprintln!(
-                "{agent}: {} in {:.2} s",
-                super::count_of(outcomes.len(), "case"),
-                started.elapsed().as_secs_f64()
-            );
-            {
-                let mut rendered = super::report::load(std::slice::from_ref(&outdir), args.output.format)?;
-                if let Some(old) = &baseline {
-                    let cmp = args.gate.compare(&rendered, old)?;
-                    for m in &cmp.missing {
-                        eprintln!("wsspec: note: {m}");
-                    }
-                    rendered.gate = Some(cmp.gate);
-                }
-                super::report::emit(&rendered, &args.output)?;
-                if baseline.is_some() {
-                    eprintln!("reports: {}", outdir.join("index.json").display());
-                    return Ok(super::report::gate_exit(&rendered));
-                }
-            }
-            eprintln!("reports: {}", outdir.join("index.json").display());
-            Ok(if failed { EXIT_FAILED_CASES } else { EXIT_OK })
-        }
-    }
+    Ok((suite, listen.unwrap_or_else(|| "127.0.0.1:9001".into()), outdir))
 }

@@ -1,19 +1,14 @@
 //! `wsspec test-server`: run the catalogue against one or more servers and
 //! write Autobahn's report layout.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use super::progress::progress_bar;
 use super::spec::read_client_spec;
 use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
-use crate::catalogue::select::excluded_for_agent;
-use crate::engine::schedule::{Stop, run_against_server};
-use crate::engine::{Discard, Summary};
 use crate::report;
-use crate::target::Target;
+use crate::{AgentExclusions, Ending, Progress, ServerUnderTest, ServersRun, Suite, Watch};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,7 +26,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Cases run at once (timed 9.x cases always run alone).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = Suite::DEFAULT_JOBS)]
     jobs: usize,
     /// An Autobahn fuzzingclient.json to take servers and cases from.
     #[arg(long, value_name = "FILE")]
@@ -48,22 +43,17 @@ pub struct Args {
     retries: u32,
 }
 
-struct Server {
-    agent: Option<String>,
-    target: Target,
-}
-
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
     let baseline = args.gate.load().await?;
     let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
-    let trust = args.trust.trust();
     if args.trust.insecure {
         eprintln!("wsspec: note: --insecure: wss:// certificates are not checked (every per-case file says so)");
     }
-    let mut agent_rules = BTreeMap::new();
+    let mut excluded = AgentExclusions::new();
     let mut outdir = args.out.clone();
-    let mut servers = Vec::new();
+    // (URL, agent, spec file it came from)
+    let mut urls = Vec::new();
     let mut spec_testdata = None;
     if let Some(path) = &args.spec {
         if args.url.is_some() {
@@ -72,129 +62,82 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         let spec = read_client_spec(path)?;
         spec_testdata = spec.select.testdata.clone();
         for s in &spec.servers {
-            let target = Target::parse(&s.url)
-                .and_then(|t| t.trust(&trust))
-                .map_err(|e| format!("spec {}: {e}", path.display()))?;
-            servers.push(Server {
-                agent: s.agent.clone().or(args.agent.clone()),
-                target,
-            });
+            urls.push((s.url.clone(), s.agent.clone().or(args.agent.clone()), Some(path)));
         }
         if include.is_empty() {
             include = spec.select.cases.clone();
         }
         exclude.extend(spec.select.exclude_cases.iter().cloned());
-        agent_rules = spec.select.exclude_agent_cases.clone();
+        excluded = spec.select.exclude_agent_cases.clone();
         if outdir.is_none() {
             outdir = spec.outdir.as_ref().map(PathBuf::from);
         }
     } else if let Some(url) = &args.url {
-        servers.push(Server {
-            agent: args.agent.clone(),
-            target: Target::parse(url)?.trust(&trust)?,
-        });
+        urls.push((url.clone(), args.agent.clone(), None));
     }
-    let cases = super::select_cases(include, &exclude, &args.selection.cases_dir, super::Testing::Servers)?;
-    let opts = args.session.options(spec_testdata.as_deref())?;
+    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
+    let suite = super::suite_of(
+        (include, exclude),
+        &args.selection,
+        &args.session,
+        spec_testdata.as_deref(),
+    )?;
+    let suite = args.trust.apply(suite).jobs(args.jobs).out_dir(&outdir);
+    let mut servers = Vec::with_capacity(urls.len().max(1));
+    for (url, agent, spec) in &urls {
+        let server = suite.server(url, agent.as_deref()).map_err(|e| match spec {
+            Some(path) => format!("spec {}: {e}", path.display()),
+            None => e.to_string(),
+        })?;
+        servers.push(server);
+    }
+    let terminal = Terminal::default();
     if servers.is_empty() {
         let addr = ws_reference_echo::server::spawn("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
-        eprintln!("testing the built-in reference echo server at ws://{addr}");
-        servers.push(Server {
-            agent: Some(args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into())),
-            target: Target::parse(&format!("ws://{addr}"))?,
-        });
+        terminal.first(format!("testing the built-in reference echo server at ws://{addr}"));
+        let agent = args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into());
+        servers.push(suite.server(&format!("ws://{addr}"), Some(&agent))?);
     }
-    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
-    let mut summaries: Vec<Summary> = Vec::new();
-    let mut timings = Vec::new();
+    let run = suite.run_against_servers(&servers, &excluded, &terminal).await?;
     let mut target_errors = Vec::new();
-    // Every target must answer before anything is said or run: an
-    // unreachable one is one line of bad input, nothing else.
-    let mut agents = Vec::with_capacity(servers.len());
-    for server in &servers {
-        agents.push(probe(server, opts.open_timeout).await?);
-    }
-    let targets: Vec<(String, Target)> = agents
-        .iter()
-        .cloned()
-        .zip(servers.iter().map(|s| s.target.clone()))
-        .collect();
-    if cases.iter().any(|c| c.deflate.is_some()) {
-        eprintln!("sections 12-13 send {}", opts.testdata.describe());
-    }
-    let cannot_write = |e: std::io::Error| format!("cannot write reports to {}: {e}", outdir.display());
-    let writer = std::sync::Mutex::new(report::writer::Writer::create(&outdir).map_err(cannot_write)?);
-    for (server, agent) in servers.iter().zip(agents) {
-        let mine: Vec<_> = cases
-            .iter()
-            .filter(|c| !excluded_for_agent(&agent_rules, &agent, &c.id))
-            .cloned()
-            .collect();
-        let started = Instant::now();
-        let pb = progress_bar(mine.len(), &agent);
-        // Without a terminal the bar is hidden: a line every 5 s instead,
-        // so that a CI log shows the run is alive.
-        let ticker = (!std::io::stderr().is_terminal()).then(|| {
-            let (pb, agent) = (pb.clone(), agent.clone());
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-                every.tick().await;
-                loop {
-                    every.tick().await;
-                    eprintln!("{agent}: {}/{} cases done", pb.position(), pb.length().unwrap_or(0));
-                }
-            })
-        });
-        let run = run_against_server(mine, &server.target, &agent, &opts, args.jobs, &pb, &writer).await;
-        if let Some(t) = ticker {
-            t.abort();
-        }
-        pb.finish_and_clear();
-        match &run.stop {
-            Stop::Completed => {
-                let unopened = run.cases.iter().filter(|c| !c.opened).count();
-                if unopened > 0 && probe(server, opts.open_timeout).await.is_err() {
-                    eprintln!(
-                        "{agent}: the server stopped answering during the run: {} could not open a connection",
-                        super::count_of(unopened, "case")
-                    );
-                }
-            }
-            Stop::NeverOpened(reason) => target_errors.push(format!(
+    for s in &run.servers {
+        match &s.ending {
+            Ending::Completed => {}
+            Ending::WentAway(unopened) => eprintln!(
+                "{}: the server stopped answering during the run: {} could not open a connection",
+                s.agent,
+                super::count_of(*unopened, "case")
+            ),
+            Ending::NeverOpened(reason) => target_errors.push(format!(
                 "{}: no case could open a connection ({}); the target was given up after {:.1} s",
-                server.target.url,
+                s.url,
                 reason,
-                started.elapsed().as_secs_f64()
+                s.took.as_secs_f64()
             )),
-            Stop::StoppedAnswering { not_run, reason } => eprintln!(
-                "{agent}: the server stopped answering during the run ({}): {} not run, FAILED",
+            Ending::StoppedAnswering(not_run, reason) => eprintln!(
+                "{}: the server stopped answering during the run ({}): {} not run, FAILED",
+                s.agent,
                 reason,
                 super::count_of(*not_run, "case")
             ),
         }
-        timings.push(format!(
-            "{agent}: {} in {:.2} s",
-            super::count_of(run.cases.len(), "case"),
-            started.elapsed().as_secs_f64()
-        ));
-        summaries.extend(run.cases);
     }
-    let notes = writer
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .finish()
-        .map_err(cannot_write)?;
-    for n in notes {
+    for n in &run.notes {
         eprintln!("wsspec: note: {n}");
     }
     if !target_errors.is_empty() {
         // Reports hold what ran; the run itself says nothing of conformance.
         return Err(target_errors.join("; ").into());
     }
-    for t in timings {
-        eprintln!("{t}");
+    for s in &run.servers {
+        eprintln!(
+            "{}: {} in {:.2} s",
+            s.agent,
+            super::count_of(s.cases, "case"),
+            s.took.as_secs_f64()
+        );
     }
     let mut rendered = super::report::load(std::slice::from_ref(&outdir), args.output.format)?;
     if let Some(old) = &baseline {
@@ -204,7 +147,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         }
         let mut gate = cmp.gate;
         if args.retries > 0 {
-            retry_regressions(&mut gate, old, &cases, &targets, &opts, args.retries).await;
+            retry_regressions(&mut gate, old, &suite, &servers, &run, args.retries).await?;
         }
         rendered.gate = Some(gate);
     }
@@ -213,11 +156,85 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if baseline.is_some() {
         return Ok(super::report::gate_exit(&rendered));
     }
-    Ok(if summaries.iter().any(Summary::failed) {
+    Ok(if run.servers.iter().any(|s| s.failed) {
         EXIT_FAILED_CASES
     } else {
         EXIT_OK
     })
+}
+
+/// Progress on a terminal: a bar per server. Without a terminal the bar is
+/// hidden, and a line every 5 s says the run is alive in a CI log.
+#[derive(Default)]
+struct Terminal {
+    /// Said before anything else, once the run has begun: bad input found
+    /// before that is the only line.
+    opening: std::sync::Mutex<Option<String>>,
+}
+
+impl Terminal {
+    fn first(&self, line: String) {
+        *self.opening.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
+    }
+
+    fn say_opening(&self) {
+        if let Some(line) = self.opening.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            eprintln!("{line}");
+        }
+    }
+}
+
+impl Watch for Terminal {
+    fn note(&self, line: &str) {
+        self.say_opening();
+        eprintln!("{line}");
+    }
+
+    fn server(&self, agent: &str, cases: usize) -> Box<dyn Progress> {
+        self.say_opening();
+        let bar = progress_bar(cases, agent);
+        let ticker = (!std::io::stderr().is_terminal()).then(|| {
+            let (bar, agent) = (bar.clone(), agent.to_string());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    eprintln!("{agent}: {}/{} cases done", bar.position(), bar.length().unwrap_or(0));
+                }
+            })
+        });
+        Box::new(Bar { bar, ticker })
+    }
+}
+
+/// A server's bar, cleared (and its ticker stopped) when its run ends.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Progress for Bar {
+    fn started(&self, id: &str) {
+        self.bar.started(id);
+    }
+
+    fn ended(&self) {
+        self.bar.ended();
+    }
+
+    fn one_more(&self) {
+        self.bar.one_more();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(t) = &self.ticker {
+            t.abort();
+        }
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Runs each regressed case again, alone, up to `retries` times: a try that
@@ -226,16 +243,19 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
 async fn retry_regressions(
     gate: &mut report::model::Gate,
     old: &report::model::Report,
-    cases: &[crate::catalogue::Case],
-    targets: &[(String, Target)],
-    opts: &crate::engine::SessionOptions,
+    suite: &Suite,
+    servers: &[ServerUnderTest],
+    run: &ServersRun,
     retries: u32,
-) {
+) -> Result<(), BadInput> {
     let regressions = std::mem::take(&mut gate.regressions);
     for change in regressions {
-        let target = targets.iter().find(|(a, _)| *a == change.agent).map(|(_, t)| t);
-        let case = cases.iter().find(|c| c.id == change.id);
-        let (Some(target), Some(case)) = (target, case) else {
+        let server = run
+            .servers
+            .iter()
+            .position(|s| s.agent == change.agent)
+            .and_then(|i| servers.get(i));
+        let Some(server) = server else {
             gate.regressions.push(change);
             continue;
         };
@@ -248,18 +268,9 @@ async fn retry_regressions(
         let mut seen = vec![change.after];
         let mut settled = false;
         for _ in 0..retries {
-            let again = run_against_server(
-                vec![case.clone()],
-                target,
-                &change.agent,
-                opts,
-                1,
-                &crate::engine::Silent,
-                &Discard,
-            )
-            .await;
-            let Some(o) = again.cases.first() else { break };
-            let pair = (o.verdict.behavior, o.verdict.behavior_close);
+            let Some(pair) = suite.run_case_again(server, &change.agent, &change.id).await? else {
+                break;
+            };
             seen.push(pair);
             if !report::baseline::worse(change.before, pair) || accepted.contains(&pair) {
                 settled = true;
@@ -276,10 +287,5 @@ async fn retry_regressions(
             gate.regressions.push(change);
         }
     }
-}
-
-/// The server's agent name, once it has answered a probe (see
-/// `suite::servers::probe`).
-async fn probe(server: &Server, open_timeout: std::time::Duration) -> Result<String, BadInput> {
-    Ok(crate::suite::servers::probe(&server.target, server.agent.as_deref(), open_timeout).await?)
+    Ok(())
 }

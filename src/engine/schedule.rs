@@ -186,7 +186,7 @@ impl Runner<'_> {
                 let o = CaseOutcome::unopened(&case, index, &agent, utc_now(), 0, &why);
                 return (o, turn.leave());
             }
-            let o = if case.opening.is_some() {
+            let o = if case.driver() == crate::catalogue::Driver::Opening {
                 super::opening::run_against_server(&case, index, &target, &agent, &opts, Some(&mut turn)).await
             } else {
                 run_client_case(&case, index, &target, &agent, &opts, Some(&mut turn)).await

@@ -94,7 +94,7 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
     if let ("/runCase", Some(index)) = (path.as_str(), case) {
         let c = &server.config.cases[index - 1];
         let who = agent.as_deref().unwrap_or_default();
-        if c.opening.is_some()
+        if c.driver() == crate::catalogue::Driver::Opening
             && !crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, who, &c.id)
         {
             let c = c.clone();

@@ -67,7 +67,7 @@ impl Entry {
             Behavior::Failed => text("result"),
             _ if close_failed => text("resultClose"),
             // The handshake section's results name what the peer did.
-            Behavior::NonStrict | Behavior::Informational if self.id.starts_with("hs.") => text("result"),
+            Behavior::NonStrict | Behavior::Informational if opening_case(&self.id) => text("result"),
             Behavior::NonStrict | Behavior::Informational => {
                 let e = text("expectation");
                 if e.is_empty() { text("result") } else { e }
@@ -350,19 +350,21 @@ impl Report {
     }
 }
 
-/// A section key and label for an ID: Autobahn's by number, custom by prefix.
+/// A section key and label for an ID: the registry's sections in its order
+/// (`catalogue::sections`), then custom cases by prefix.
 pub fn section_of(id: &str) -> ((u32, String), String) {
-    let first = id.split('.').next().unwrap_or("");
-    match first.parse::<u32>() {
-        Ok(n) => (
-            (n, String::new()),
-            format!("{n} {}", crate::catalogue::section_title(n)),
-        ),
-        Err(_) if first == crate::catalogue::opening::PREFIX => {
-            ((u32::MAX - 1, first.to_string()), format!("{first} Opening handshake"))
+    match crate::catalogue::sections::of(id) {
+        Some((place, s)) => ((place as u32, String::new()), format!("{} {}", s.prefix, s.title)),
+        None => {
+            let first = id.split('.').next().unwrap_or("");
+            ((u32::MAX, first.to_string()), format!("{first} (custom)"))
         }
-        Err(_) => ((u32::MAX, first.to_string()), format!("{first} (custom)")),
     }
+}
+
+/// Whether `id` is a case of a section that tests the opening handshake.
+fn opening_case(id: &str) -> bool {
+    crate::catalogue::sections::of(id).is_some_and(|(_, s)| s.driver == crate::catalogue::Driver::Opening)
 }
 
 /// Counts per verdict for a set of entries.

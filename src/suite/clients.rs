@@ -16,6 +16,15 @@ use crate::engine::SessionOptions;
 use crate::engine::drive::case_bound;
 use crate::fuzzing_server::{Config, Server, serve};
 
+/// What a [`Clients`] serves, from the suite.
+pub(super) struct Serving {
+    pub cases: Vec<Case>,
+    pub opts: SessionOptions,
+    pub dir: PathBuf,
+    pub excluded: super::AgentExclusions,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
 /// How long a client's cases still running may take to end once the
 /// client is done or the run is finished.
 const CASES_END_WITHIN: Duration = Duration::from_secs(60);
@@ -39,22 +48,24 @@ impl Drop for Clients {
 }
 
 impl Clients {
-    pub(super) async fn start(
-        addr: &str,
-        cases: Vec<Case>,
-        opts: SessionOptions,
-        dir: PathBuf,
-    ) -> Result<Clients, Error> {
+    pub(super) async fn start(addr: &str, serving: Serving) -> Result<Clients, Error> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Error(format!("cannot listen on {addr}: {e}")))?;
         let addr = listener.local_addr().map_err(|e| Error(e.to_string()))?;
+        let Serving {
+            cases,
+            opts,
+            dir,
+            excluded,
+            tls,
+        } = serving;
         let (server, updated) = Server::new(Config {
             cases: cases.into_iter().map(Arc::new).collect(),
-            exclude_agent_cases: Default::default(),
+            exclude_agent_cases: excluded,
             outdir: dir.clone(),
             opts,
-            tls: None,
+            tls,
         })
         .map_err(|e| cannot_write(&dir, e))?;
         let serving = tokio::spawn(serve(listener, server.clone()));
@@ -72,9 +83,26 @@ impl Clients {
         self.addr
     }
 
-    /// The base URL to give a client driver, `ws://127.0.0.1:PORT`.
+    /// The base URL to give a client driver, `ws://127.0.0.1:PORT` (or
+    /// `wss://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("ws://{}", self.addr)
+        let scheme = if self.server.config.tls.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The report folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Cases judged so far, over every client.
+    pub fn cases_run(&self) -> usize {
+        self.server.cases_run()
+    }
+
+    /// Whether a case judged so far FAILED.
+    pub fn any_failed(&self) -> bool {
+        self.server.summaries().iter().any(|s| s.failed())
     }
 
     /// The number of cases served (`/getCaseCount`).
@@ -105,8 +133,7 @@ impl Clients {
     /// process given [`url`](Clients::url)) asks `/updateReports`; returns
     /// its agent name.
     pub async fn reports_requested(&self, within: Duration) -> Result<String, Error> {
-        let mut updated = self.updated.lock().await;
-        match tokio::time::timeout(within, updated.recv()).await {
+        match tokio::time::timeout(within, self.next_reports_request()).await {
             Ok(Some(agent)) => Ok(agent),
             Ok(None) => Err(Error("the fuzzing server stopped".into())),
             Err(_) => Err(Error(format!(
@@ -115,6 +142,12 @@ impl Clients {
                 self.server.cases_run()
             ))),
         }
+    }
+
+    /// Waits, without a bound, for the next `/updateReports`; its agent
+    /// name, or None once the server has stopped.
+    pub async fn next_reports_request(&self) -> Option<String> {
+        self.updated.lock().await.recv().await
     }
 
     /// Stops serving, waits for the cases still running and returns the

@@ -21,16 +21,14 @@ pub(crate) mod select;
 pub(crate) mod servers;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub use clients::Clients;
 pub use report::{CaseResult, Counts, Report, UPDATE_BASELINE};
+pub use servers::{AgentExclusions, Ending, ServerRun, ServerUnderTest, ServersRun, Unwatched, Watch};
 
 use crate::engine::SessionOptions;
-use crate::engine::schedule::{Stop, run_against_server};
-use crate::target::Target;
 use crate::tls::Trust;
 use select::Testing;
 
@@ -69,6 +67,9 @@ pub struct Suite {
     open_timeout: Duration,
     testdata: Option<PathBuf>,
     trust: Trust,
+    allow_unmatched: bool,
+    excluded: AgentExclusions,
+    serve_tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Suite {
@@ -79,16 +80,28 @@ impl Default for Suite {
             cases_dirs: Vec::new(),
             agent: None,
             out_dir: None,
-            jobs: 32,
-            max_message_size: 64 << 20,
-            open_timeout: Duration::from_secs(5),
+            jobs: Suite::DEFAULT_JOBS,
+            max_message_size: Suite::DEFAULT_MAX_MESSAGE_SIZE,
+            open_timeout: Suite::DEFAULT_OPEN_TIMEOUT,
             testdata: None,
             trust: Trust::Roots,
+            allow_unmatched: false,
+            excluded: AgentExclusions::new(),
+            serve_tls: None,
         }
     }
 }
 
 impl Suite {
+    /// Cases run at once against a server, unless [`jobs`](Suite::jobs) says otherwise.
+    pub const DEFAULT_JOBS: usize = 32;
+    /// The largest message taken from a peer, unless
+    /// [`max_message_size`](Suite::max_message_size) says otherwise: 64 MiB.
+    pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 64 << 20;
+    /// How long an opening handshake may take, unless
+    /// [`open_timeout`](Suite::open_timeout) says otherwise.
+    pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(5);
+
     /// Autobahn's catalogue, 32 cases at a time, reports in a fresh folder
     /// under `<temp>/wsspec/`, kept until a later process runs a suite.
     pub fn new() -> Suite {
@@ -162,6 +175,26 @@ impl Suite {
         self
     }
 
+    /// Patterns that match no case are not an error, as in Autobahn's spec
+    /// files (which may name cases that a version of the catalogue lacks).
+    pub fn allow_unmatched(mut self) -> Suite {
+        self.allow_unmatched = true;
+        self
+    }
+
+    /// Cases left out for some agents (agent pattern → case patterns, as
+    /// in Autobahn's spec files), when serving clients.
+    pub fn exclude_for_agents(mut self, excluded: AgentExclusions) -> Suite {
+        self.excluded = excluded;
+        self
+    }
+
+    /// Serve clients over `wss://` with this TLS configuration.
+    pub fn serve_tls(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> Suite {
+        self.serve_tls = Some(config);
+        self
+    }
+
     /// For `wss://`: accept any certificate (development servers); the
     /// per-case files say so.
     pub fn insecure(mut self) -> Suite {
@@ -169,19 +202,18 @@ impl Suite {
         self
     }
 
-    /// The cases this suite runs when testing `testing`, in catalogue order.
+    /// The cases this suite runs when testing `testing`, in catalogue order
+    /// (the custom case files read once).
     fn selected(&self, testing: Testing) -> Result<Vec<crate::catalogue::Case>, Error> {
-        for p in [&self.include, &self.exclude] {
-            if let Some(p) = select::unmatched(p, &self.cases_dirs)? {
-                return Err(Error(format!("case pattern {p}: no case matches it")));
+        let available = select::Available::load(&self.cases_dirs)?;
+        if !self.allow_unmatched {
+            for p in [&self.include, &self.exclude] {
+                if let Some(p) = available.unmatched(p) {
+                    return Err(Error(format!("case pattern {p}: no case matches it")));
+                }
             }
         }
-        Ok(select::select_cases(
-            self.include.clone(),
-            &self.exclude,
-            &self.cases_dirs,
-            testing,
-        )?)
+        Ok(available.select(&self.include, &self.exclude, testing)?)
     }
 
     fn session_options(&self) -> Result<SessionOptions, Error> {
@@ -216,31 +248,14 @@ impl Suite {
     /// does not answer, or does not upgrade, is an [`Error`], as is a server
     /// that went away before any case could connect.
     pub async fn run_against(&self, url: &str) -> Result<Report, Error> {
-        let target = Target::parse(url)?.trust(&self.trust)?;
-        let cases = self.selected(Testing::Servers)?;
-        let opts = self.session_options()?;
-        let agent = servers::probe(&target, self.agent.as_deref(), opts.open_timeout).await?;
-        let dir = self.report_dir("servers");
-        let writer = Mutex::new(crate::report::writer::Writer::create(&dir).map_err(|e| cannot_write(&dir, e))?);
-        let run = run_against_server(
-            cases,
-            &target,
-            &agent,
-            &opts,
-            self.jobs,
-            &crate::engine::Silent,
-            &writer,
-        )
-        .await;
-        writer
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .finish()
-            .map_err(|e| cannot_write(&dir, e))?;
-        if let Stop::NeverOpened(reason) = run.stop {
+        let server = self.server(url, self.agent.as_deref())?;
+        let run = self
+            .run_against_servers(&[server], &AgentExclusions::new(), &Unwatched)
+            .await?;
+        if let Some(Ending::NeverOpened(reason)) = run.servers.first().map(|s| &s.ending) {
             return Err(Error(format!("{url}: no case could open a connection ({reason})")));
         }
-        Report::read(&dir)
+        Report::read(&run.dir)
     }
 
     /// Serves the cases to clients at `addr` (`"127.0.0.1:0"` for a free
@@ -250,7 +265,14 @@ impl Suite {
     pub async fn serve_clients(&self, addr: &str) -> Result<Clients, Error> {
         let cases = self.selected(Testing::Clients)?;
         let opts = self.session_options()?;
-        Clients::start(addr, cases, opts, self.report_dir("clients")).await
+        let serving = clients::Serving {
+            cases,
+            opts,
+            dir: self.report_dir("clients"),
+            excluded: self.excluded.clone(),
+            tls: self.serve_tls.clone(),
+        };
+        Clients::start(addr, serving).await
     }
 }
 

@@ -14,47 +14,72 @@ pub enum Testing {
     Clients,
 }
 
-/// The cases matched by `include` (default: Autobahn's catalogue) and not by
-/// `exclude`, from the built-in catalogue and the custom cases (shipped and
-/// from `dirs`). A pattern that starts with `*` selects among Autobahn's
-/// cases only, so `*` keeps meaning Autobahn's catalogue; custom cases are
-/// chosen by their prefix (`frag.*`). An unknown single ID, an empty
-/// selection or a broken case file is an error, in one line.
-pub fn select_cases(
-    include: Vec<String>,
-    exclude: &[String],
-    dirs: &[PathBuf],
-    testing: Testing,
-) -> Result<Vec<Case>, String> {
-    let mut include = include;
-    if include.is_empty() {
-        include.push("*".into());
+/// Every case a run may choose from, with the custom case files read once.
+pub struct Available {
+    /// Autobahn's 517, which `*` means.
+    builtin: Vec<Case>,
+    /// wsspec's own: the handshake section and the custom cases, taken only
+    /// by patterns that name them.
+    own: Vec<Case>,
+}
+
+impl Available {
+    /// The catalogue, the handshake section, and the custom cases (shipped
+    /// and from `dirs`); every problem of a case file is a line of its own.
+    pub fn load(dirs: &[PathBuf]) -> Result<Available, String> {
+        let mut own = catalogue::own();
+        own.extend(custom_cases(dirs)?);
+        Ok(Available {
+            builtin: catalogue::all(),
+            own,
+        })
     }
-    // wsspec's own cases (the handshake section, custom files) are taken
-    // only by patterns that name them: `*` keeps meaning Autobahn's 517.
-    let mut custom = catalogue::handshake();
-    custom.extend(custom_cases(dirs)?);
-    let builtin = catalogue::all();
-    let everything: Vec<_> = builtin.iter().chain(custom.iter()).cloned().collect();
-    let unknown = select::unknown_ids(&everything, &include);
-    if !unknown.is_empty() {
-        return Err(format!("no case has the ID {}", unknown.join(", ")));
+
+    /// Every case, Autobahn's first, in catalogue order.
+    pub fn all(self) -> impl Iterator<Item = Case> {
+        self.builtin.into_iter().chain(self.own)
     }
-    let named: Vec<String> = include.iter().filter(|p| !p.starts_with('*')).cloned().collect();
-    let mut cases = select::select(builtin, &include, exclude);
-    cases.extend(select::select(custom, &named, exclude));
-    cases.retain(|c| match testing {
-        Testing::Servers => c.roles.server,
-        Testing::Clients => c.roles.client,
-    });
-    if cases.is_empty() {
-        let mut said = format!("no case is left to run from {}", include.join(","));
-        if !exclude.is_empty() {
-            said.push_str(&format!(" without {}", exclude.join(",")));
+
+    /// The first of `patterns` that matches no case at all: a typo that
+    /// would otherwise select nothing, or leave nothing out, silently.
+    pub fn unmatched(&self, patterns: &[String]) -> Option<String> {
+        patterns
+            .iter()
+            .find(|p| !self.builtin.iter().chain(&self.own).any(|c| select::matches(p, &c.id)))
+            .cloned()
+    }
+
+    /// The cases matched by `include` (default: Autobahn's catalogue) and
+    /// not by `exclude`, for `testing`. A pattern that starts with `*`
+    /// selects among Autobahn's cases only, so `*` keeps meaning Autobahn's
+    /// catalogue; custom cases are chosen by their prefix (`frag.*`). An
+    /// unknown single ID or an empty selection is an error, in one line.
+    pub fn select(self, include: &[String], exclude: &[String], testing: Testing) -> Result<Vec<Case>, String> {
+        let mut include = include.to_vec();
+        if include.is_empty() {
+            include.push("*".into());
         }
-        return Err(said);
+        let everything: Vec<_> = self.builtin.iter().chain(&self.own).cloned().collect();
+        let unknown = select::unknown_ids(&everything, &include);
+        if !unknown.is_empty() {
+            return Err(format!("no case has the ID {}", unknown.join(", ")));
+        }
+        let named: Vec<String> = include.iter().filter(|p| !p.starts_with('*')).cloned().collect();
+        let mut cases = select::select(self.builtin, &include, exclude);
+        cases.extend(select::select(self.own, &named, exclude));
+        cases.retain(|c| match testing {
+            Testing::Servers => c.roles.server,
+            Testing::Clients => c.roles.client,
+        });
+        if cases.is_empty() {
+            let mut said = format!("no case is left to run from {}", include.join(","));
+            if !exclude.is_empty() {
+                said.push_str(&format!(" without {}", exclude.join(",")));
+            }
+            return Err(said);
+        }
+        Ok(cases)
     }
-    Ok(cases)
 }
 
 /// The shipped custom cases and those in `dirs`; every problem of a case
@@ -64,20 +89,4 @@ pub fn custom_cases(dirs: &[PathBuf]) -> Result<Vec<Case>, String> {
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         lines.join("\nwsspec: ")
     })
-}
-
-/// The first of `patterns` that matches no case at all (built-in, the
-/// handshake section or custom from `dirs`): a typo that would otherwise
-/// select nothing, or leave nothing out, silently.
-pub fn unmatched(patterns: &[String], dirs: &[PathBuf]) -> Result<Option<String>, String> {
-    let everything: Vec<String> = catalogue::all()
-        .into_iter()
-        .chain(catalogue::handshake())
-        .chain(custom_cases(dirs)?)
-        .map(|c| c.id)
-        .collect();
-    Ok(patterns
-        .iter()
-        .find(|p| !everything.iter().any(|id| select::matches(p, id)))
-        .cloned())
 }
