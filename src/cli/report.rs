@@ -149,13 +149,7 @@ pub async fn load_any(inputs: &[PathBuf], format: Format) -> Result<Report, BadI
 /// missing per-case files are noted once and marked in the output.
 pub fn load(inputs: &[PathBuf], format: Format) -> Result<Report, BadInput> {
     let mut report = Report::load(inputs)?;
-    // Wire logs are for the page only.
-    let rows = if format == Format::Html {
-        crate::report::html::MAX_ROWS
-    } else {
-        0
-    };
-    let (missing, unreadable) = report.load_details(rows);
+    let (missing, unreadable) = report.load_details(crate::report::wirelog_rows(format).unwrap_or(0));
     if missing > 0 {
         let first = unreadable.map_or(String::new(), |u| format!(" (the first unreadable: {u})"));
         eprintln!("wsspec: note: {missing} per-case files are missing or unreadable; those cases are marked{first}");

@@ -55,6 +55,12 @@ impl Format {
     }
 }
 
+/// How many wire-log rows per case `format` shows, when it shows any: the
+/// page only (a report's details are loaded without them otherwise).
+pub fn wirelog_rows(format: Format) -> Option<usize> {
+    (format == Format::Html).then_some(html::MAX_ROWS)
+}
+
 /// Renders `report` in `format`; `colour` and `width` (the columns to fit)
 /// apply to the table only.
 #[cfg_attr(not(feature = "table"), allow(unused_variables))]

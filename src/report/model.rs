@@ -367,17 +367,38 @@ fn opening_case(id: &str) -> bool {
     crate::catalogue::sections::of(id).is_some_and(|(_, s)| s.driver == crate::catalogue::Driver::Opening)
 }
 
-/// Counts per verdict for a set of entries.
-#[derive(Default, Clone, Copy)]
+/// Cases by the verdict a table counts (FAILED wins, then `behavior`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// OK.
     pub ok: usize,
+    /// NON-STRICT: allowed, but not what the RFC recommends.
     pub non_strict: usize,
+    /// INFORMATIONAL: the RFC leaves it open; what the peer did is recorded.
     pub informational: usize,
+    /// UNIMPLEMENTED: an optional feature the peer does not have (deflate).
     pub unimplemented: usize,
+    /// FAILED, in either verdict (WRONG CODE and UNCLEAN closes included).
     pub failed: usize,
 }
 
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cases: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
+            self.total(),
+            self.ok,
+            self.non_strict,
+            self.informational,
+            self.unimplemented,
+            self.failed
+        )
+    }
+}
+
 impl Counts {
+    /// Counts one case, by its headline verdict.
     pub fn add(&mut self, e: &Entry) {
         match e.headline() {
             Behavior::Ok => self.ok += 1,
@@ -411,6 +432,7 @@ impl Counts {
         parts.join(", ")
     }
 
+    /// Every case counted.
     pub fn total(&self) -> usize {
         self.ok + self.non_strict + self.informational + self.unimplemented + self.failed
     }

@@ -1,13 +1,13 @@
 //! The report value a run returns: verdict pairs, reasons and counts,
 //! renderings, and the baseline check for `cargo test`.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::Error;
 use crate::catalogue::Behavior;
 use crate::report::baseline::{Pairing, compare};
 use crate::report::model;
+pub use crate::report::model::Counts;
 
 /// The environment variable that makes
 /// [`assert_matches_baseline`](Report::assert_matches_baseline) record the
@@ -43,43 +43,6 @@ impl CaseResult {
     /// FAILED in either verdict, or an unclean close.
     pub fn failed(&self) -> bool {
         self.behavior == Behavior::Failed || matches!(self.behavior_close, Behavior::Failed | Behavior::Unclean)
-    }
-}
-
-/// Cases by the verdict a table counts (FAILED wins, then `behavior`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// OK.
-    pub ok: usize,
-    /// NON-STRICT: allowed, but not what the RFC recommends.
-    pub non_strict: usize,
-    /// INFORMATIONAL: the RFC leaves it open; what the peer did is recorded.
-    pub informational: usize,
-    /// UNIMPLEMENTED: an optional feature the peer does not have (deflate).
-    pub unimplemented: usize,
-    /// FAILED, in either verdict (WRONG CODE and UNCLEAN closes included).
-    pub failed: usize,
-}
-
-impl Counts {
-    /// Every case counted.
-    pub fn total(&self) -> usize {
-        self.ok + self.non_strict + self.informational + self.unimplemented + self.failed
-    }
-}
-
-impl fmt::Display for Counts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} cases: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
-            self.total(),
-            self.ok,
-            self.non_strict,
-            self.informational,
-            self.unimplemented,
-            self.failed
-        )
     }
 }
 
@@ -125,17 +88,11 @@ impl Report {
 
     /// The counts over every agent's cases.
     pub fn counts(&self) -> Counts {
-        let mut c = model::Counts::default();
+        let mut c = Counts::default();
         for e in self.model.agents.iter().flat_map(|a| &a.cases) {
             c.add(e);
         }
-        Counts {
-            ok: c.ok,
-            non_strict: c.non_strict,
-            informational: c.informational,
-            unimplemented: c.unimplemented,
-            failed: c.failed,
-        }
+        c
     }
 
     /// Whether any case FAILED (the CLI's exit code 1).
@@ -151,8 +108,8 @@ impl Report {
     /// colours), markdown, the HTML page, JUnit XML or Autobahn's index.json.
     pub fn render(&self, format: crate::report::Format) -> String {
         let mut model = self.model.clone();
-        if format == crate::report::Format::Html {
-            model.load_details(crate::report::html::MAX_ROWS);
+        if let Some(rows) = crate::report::wirelog_rows(format) {
+            model.load_details(rows);
         }
         crate::report::render(&model, format, false, None)
     }
