@@ -2,7 +2,7 @@
 //! CMD`: the real Autobahn|Testsuite in Docker, driven with the same
 //! options as the native commands, its reports rendered like ours.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::json;
@@ -121,32 +121,8 @@ async fn run_supervised(cmd: Command) -> Result<u8, BadInput> {
     let staging = docker::staging::Staging::new(&out)?;
     let work = docker::work_dir()?;
     let _cleanup = RemoveDir(work.clone());
-    let (include, exclude) = patterns(common);
-    let limit = Duration::from_secs(common.timeout);
-    let ready = Duration::from_secs(common.ready_timeout);
     match &cmd {
-        Command::TestServer { url, agent, .. } => {
-            let target = Target::parse(url)?;
-            docker::ready::server(&target, ready).await?;
-            let spec = json!({
-                "outdir": "/reports/out",
-                "servers": [{"agent": agent, "url": url}],
-                "cases": include,
-                "exclude-cases": exclude,
-                "exclude-agent-cases": {},
-            });
-            write_spec(&work, "fuzzingclient", spec)?;
-            let mut container = Container::start(Run {
-                image: &common.image,
-                mode: "fuzzingclient",
-                config: &work,
-                out: &staging.dir,
-                network: Network::Host,
-                extra: Vec::new(),
-            })
-            .await?;
-            container.wait(limit).await?;
-        }
+        Command::TestServer { url, agent, .. } => fuzzingclient(common, url, agent, &work, &staging).await?,
         Command::TestClients {
             port,
             bind,
@@ -154,50 +130,12 @@ async fn run_supervised(cmd: Command) -> Result<u8, BadInput> {
             client,
             ..
         } => {
-            let mut ports = vec![*port];
-            ports.extend(webport.filter(|w| *w != 0));
-            for p in &ports {
-                docker::ready::port_is_free(bind, *p)?;
-            }
-            let spec = json!({
-                "url": format!("ws://127.0.0.1:{port}"),
-                "outdir": "/reports/out",
-                "cases": include,
-                "exclude-cases": exclude,
-                "exclude-agent-cases": {},
-            });
-            write_spec(&work, "fuzzingserver", spec)?;
-            let mut container = Container::start(Run {
-                image: &common.image,
-                mode: "fuzzingserver",
-                config: &work,
-                out: &staging.dir,
-                network: Network::Publish {
-                    bind: bind.clone(),
-                    ports,
-                },
-                extra: vec!["--webport".into(), webport.unwrap_or(0).to_string()],
-            })
-            .await?;
-            docker::ready::fuzzing_server(*port, ready, &mut container).await?;
-            let mut driver = tokio::process::Command::new(&client[0]);
-            driver.args(&client[1..]).kill_on_drop(true);
-            let status = tokio::select! {
-                s = driver.status() => s.map_err(|e| format!("cannot run {}: {e}", client[0]))?,
-                _ = tokio::time::sleep(limit) => return Err(format!("the client did not finish within {limit:?}").into()),
+            let ports = Ports {
+                port: *port,
+                bind,
+                webport: *webport,
             };
-            if !status.success() {
-                eprintln!("wsspec: note: the client command exited with {status}");
-            }
-            // The reports are written at /updateReports; give the file a moment.
-            let start = std::time::Instant::now();
-            while !staging.has_index() && start.elapsed() < Duration::from_secs(30) {
-                if let Some(why) = container.exited().await {
-                    return Err(why.into());
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            drop(container);
+            fuzzingserver(common, ports, client, &work, &staging).await?
         }
     }
     if !staging.has_index() {
@@ -213,6 +151,103 @@ async fn run_supervised(cmd: Command) -> Result<u8, BadInput> {
     eprintln!("reports: {}", out.join("index.json").display());
     let failed = report.agents.iter().any(|a| a.cases.iter().any(|e| e.failed()));
     Ok(if failed { EXIT_FAILED_CASES } else { EXIT_OK })
+}
+
+/// Autobahn's fuzzingclient against the server at `url`, once it answers,
+/// writing into the staging folder.
+async fn fuzzingclient(
+    common: &Common,
+    url: &str,
+    agent: &str,
+    work: &Path,
+    staging: &docker::staging::Staging,
+) -> Result<(), BadInput> {
+    let (include, exclude) = patterns(common);
+    let target = Target::parse(url)?;
+    docker::ready::server(&target, Duration::from_secs(common.ready_timeout)).await?;
+    let spec = json!({
+        "outdir": "/reports/out",
+        "servers": [{"agent": agent, "url": url}],
+        "cases": include,
+        "exclude-cases": exclude,
+        "exclude-agent-cases": {},
+    });
+    write_spec(work, "fuzzingclient", spec)?;
+    let mut container = Container::start(Run {
+        image: &common.image,
+        mode: "fuzzingclient",
+        config: work,
+        out: &staging.dir,
+        network: Network::Host,
+        extra: Vec::new(),
+    })
+    .await?;
+    container.wait(Duration::from_secs(common.timeout)).await?;
+    Ok(())
+}
+
+/// Where Autobahn's fuzzing server listens (and its web page, if asked).
+struct Ports<'a> {
+    port: u16,
+    bind: &'a str,
+    webport: Option<u16>,
+}
+
+/// Autobahn's fuzzingserver, once ready, driven by the `client` command;
+/// waits (at most 30 s) for the report that /updateReports writes.
+async fn fuzzingserver(
+    common: &Common,
+    at: Ports<'_>,
+    client: &[String],
+    work: &Path,
+    staging: &docker::staging::Staging,
+) -> Result<(), BadInput> {
+    let (include, exclude) = patterns(common);
+    let limit = Duration::from_secs(common.timeout);
+    let mut ports = vec![at.port];
+    ports.extend(at.webport.filter(|w| *w != 0));
+    for p in &ports {
+        docker::ready::port_is_free(at.bind, *p)?;
+    }
+    let spec = json!({
+        "url": format!("ws://127.0.0.1:{}", at.port),
+        "outdir": "/reports/out",
+        "cases": include,
+        "exclude-cases": exclude,
+        "exclude-agent-cases": {},
+    });
+    write_spec(work, "fuzzingserver", spec)?;
+    let mut container = Container::start(Run {
+        image: &common.image,
+        mode: "fuzzingserver",
+        config: work,
+        out: &staging.dir,
+        network: Network::Publish {
+            bind: at.bind.to_string(),
+            ports,
+        },
+        extra: vec!["--webport".into(), at.webport.unwrap_or(0).to_string()],
+    })
+    .await?;
+    docker::ready::fuzzing_server(at.port, Duration::from_secs(common.ready_timeout), &mut container).await?;
+    let mut driver = tokio::process::Command::new(&client[0]);
+    driver.args(&client[1..]).kill_on_drop(true);
+    let status = tokio::select! {
+        s = driver.status() => s.map_err(|e| format!("cannot run {}: {e}", client[0]))?,
+        _ = tokio::time::sleep(limit) => return Err(format!("the client did not finish within {limit:?}").into()),
+    };
+    if !status.success() {
+        eprintln!("wsspec: note: the client command exited with {status}");
+    }
+    // The reports are written at /updateReports; give the file a moment.
+    let start = std::time::Instant::now();
+    while !staging.has_index() && start.elapsed() < Duration::from_secs(30) {
+        if let Some(why) = container.exited().await {
+            return Err(why.into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
 }
 
 /// Removes a folder when dropped.

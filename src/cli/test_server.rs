@@ -46,61 +46,123 @@ pub struct Args {
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     super::report::check_output(&args.output)?;
     let baseline = args.gate.load().await?;
-    let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
-    if args.trust.insecure {
-        eprintln!("wsspec: note: --insecure: wss:// certificates are not checked (every per-case file says so)");
-    }
-    let mut excluded = AgentExclusions::new();
-    let mut outdir = args.out.clone();
-    // (URL, agent, spec file it came from)
-    let mut urls = Vec::new();
-    let mut spec_testdata = None;
-    if let Some(path) = &args.spec {
-        if args.url.is_some() {
-            return Err("give either a URL or --spec, not both".into());
-        }
-        let spec = read_client_spec(path)?;
-        spec_testdata = spec.select.testdata.clone();
-        for s in &spec.servers {
-            urls.push((s.url.clone(), s.agent.clone().or(args.agent.clone()), Some(path)));
-        }
-        if include.is_empty() {
-            include = spec.select.cases.clone();
-        }
-        exclude.extend(spec.select.exclude_cases.iter().cloned());
-        excluded = spec.select.exclude_agent_cases.clone();
-        if outdir.is_none() {
-            outdir = spec.outdir.as_ref().map(PathBuf::from);
-        }
-    } else if let Some(url) = &args.url {
-        urls.push((url.clone(), args.agent.clone(), None));
-    }
-    let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
+    let plan = Plan::of(&args)?;
     let suite = super::suite_of(
-        (include, exclude),
+        plan.patterns,
         &args.selection,
         &args.session,
-        spec_testdata.as_deref(),
+        plan.spec_testdata.as_deref(),
     )?;
-    let suite = args.trust.apply(suite).jobs(args.jobs).out_dir(&outdir);
+    let suite = args.trust.apply(suite).jobs(args.jobs).out_dir(&plan.outdir);
+    let terminal = Terminal::default();
+    let servers = servers_of(&suite, &plan.urls, args.agent.as_deref(), &terminal).await?;
+    let run = suite.run_against_servers(&servers, &plan.excluded, &terminal).await?;
+    say_endings(&run)?;
+    let mut rendered = super::report::load(std::slice::from_ref(&plan.outdir), args.output.format)?;
+    if let Some(old) = &baseline {
+        let cmp = args.gate.compare(&rendered, old)?;
+        for m in &cmp.missing {
+            eprintln!("wsspec: note: {m}");
+        }
+        let mut gate = cmp.gate;
+        if args.retries > 0 {
+            retry_regressions(&mut gate, old, &suite, &servers, &run, args.retries).await?;
+        }
+        rendered.gate = Some(gate);
+    }
+    super::report::emit(&rendered, &args.output)?;
+    eprintln!("reports: {}", plan.outdir.join("index.json").display());
+    if baseline.is_some() {
+        return Ok(super::report::gate_exit(&rendered));
+    }
+    Ok(if run.servers.iter().any(|s| s.failed) {
+        EXIT_FAILED_CASES
+    } else {
+        EXIT_OK
+    })
+}
+
+/// What the flags and the spec file ask for (the flags win).
+struct Plan {
+    /// `--cases` and `--exclude`, with the spec's cases and exclusions.
+    patterns: (Vec<String>, Vec<String>),
+    /// Each server: its URL, its agent name if given, and the spec file
+    /// that named it.
+    urls: Vec<(String, Option<String>, Option<PathBuf>)>,
+    excluded: AgentExclusions,
+    outdir: PathBuf,
+    spec_testdata: Option<String>,
+}
+
+impl Plan {
+    fn of(args: &Args) -> Result<Plan, BadInput> {
+        let (mut include, mut exclude) = super::typed_patterns(&args.selection)?;
+        if args.trust.insecure {
+            eprintln!("wsspec: note: --insecure: wss:// certificates are not checked (every per-case file says so)");
+        }
+        let mut plan = Plan {
+            patterns: (Vec::new(), Vec::new()),
+            urls: Vec::new(),
+            excluded: AgentExclusions::new(),
+            outdir: PathBuf::new(),
+            spec_testdata: None,
+        };
+        let mut outdir = args.out.clone();
+        if let Some(path) = &args.spec {
+            if args.url.is_some() {
+                return Err("give either a URL or --spec, not both".into());
+            }
+            let spec = read_client_spec(path)?;
+            plan.spec_testdata = spec.select.testdata.clone();
+            for s in &spec.servers {
+                let agent = s.agent.clone().or(args.agent.clone());
+                plan.urls.push((s.url.clone(), agent, Some(path.clone())));
+            }
+            if include.is_empty() {
+                include = spec.select.cases.clone();
+            }
+            exclude.extend(spec.select.exclude_cases.iter().cloned());
+            plan.excluded = spec.select.exclude_agent_cases.clone();
+            outdir = outdir.or(spec.outdir.as_ref().map(PathBuf::from));
+        } else if let Some(url) = &args.url {
+            plan.urls.push((url.clone(), args.agent.clone(), None));
+        }
+        plan.patterns = (include, exclude);
+        plan.outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));
+        Ok(plan)
+    }
+}
+
+/// The servers to test: the URLs given, or the built-in echo server,
+/// started now (and said once the run begins).
+async fn servers_of(
+    suite: &Suite,
+    urls: &[(String, Option<String>, Option<PathBuf>)],
+    agent: Option<&str>,
+    terminal: &Terminal,
+) -> Result<Vec<ServerUnderTest>, BadInput> {
     let mut servers = Vec::with_capacity(urls.len().max(1));
-    for (url, agent, spec) in &urls {
+    for (url, agent, spec) in urls {
         let server = suite.server(url, agent.as_deref()).map_err(|e| match spec {
             Some(path) => format!("spec {}: {e}", path.display()),
             None => e.to_string(),
         })?;
         servers.push(server);
     }
-    let terminal = Terminal::default();
     if servers.is_empty() {
         let addr = ws_reference_echo::server::spawn("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
         terminal.first(format!("testing the built-in reference echo server at ws://{addr}"));
-        let agent = args.agent.clone().unwrap_or_else(|| "wsspec-echo-server".into());
-        servers.push(suite.server(&format!("ws://{addr}"), Some(&agent))?);
+        let agent = agent.unwrap_or("wsspec-echo-server");
+        servers.push(suite.server(&format!("ws://{addr}"), Some(agent))?);
     }
-    let run = suite.run_against_servers(&servers, &excluded, &terminal).await?;
+    Ok(servers)
+}
+
+/// How each server's run ended, the report's notes, then each server's
+/// time; a server that could not be tested at all is bad input.
+fn say_endings(run: &ServersRun) -> Result<(), BadInput> {
     let mut target_errors = Vec::new();
     for s in &run.servers {
         match &s.ending {
@@ -139,28 +201,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
             s.took.as_secs_f64()
         );
     }
-    let mut rendered = super::report::load(std::slice::from_ref(&outdir), args.output.format)?;
-    if let Some(old) = &baseline {
-        let cmp = args.gate.compare(&rendered, old)?;
-        for m in &cmp.missing {
-            eprintln!("wsspec: note: {m}");
-        }
-        let mut gate = cmp.gate;
-        if args.retries > 0 {
-            retry_regressions(&mut gate, old, &suite, &servers, &run, args.retries).await?;
-        }
-        rendered.gate = Some(gate);
-    }
-    super::report::emit(&rendered, &args.output)?;
-    eprintln!("reports: {}", outdir.join("index.json").display());
-    if baseline.is_some() {
-        return Ok(super::report::gate_exit(&rendered));
-    }
-    Ok(if run.servers.iter().any(|s| s.failed) {
-        EXIT_FAILED_CASES
-    } else {
-        EXIT_OK
-    })
+    Ok(())
 }
 
 /// Progress on a terminal: a bar per server. Without a terminal the bar is

@@ -97,30 +97,11 @@ pub fn parse(src: &Source) -> Result<(Vec<Case>, Vec<Problem>), Vec<Problem>> {
 fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
     let id = def.id.clone();
     let fail = |m: String| format!("case {id}: {m}");
-    let id_ok = def.id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && def
-            .id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !id_ok {
-        return Err(format!(
-            "the ID {:?} must start with a letter and use only letters, digits, '.', '_' and '-' (numeric IDs are Autobahn's)",
-            def.id
-        ));
-    }
+    check_id(&def.id)?;
     if def.description.trim().is_empty() {
         return Err(fail("the description is empty".into()));
     }
-    let roles = match &def.roles {
-        None => Roles::BOTH,
-        Some(r) if r.is_empty() => {
-            return Err(fail("roles is empty; say \"server\", \"client\" or both".into()));
-        }
-        Some(r) => Roles {
-            server: r.contains(&RoleDef::Server),
-            client: r.contains(&RoleDef::Client),
-        },
-    };
+    let roles = roles(def.roles.as_deref()).map_err(fail)?;
     if def.steps.is_empty() {
         return Err(fail("there are no steps".into()));
     }
@@ -151,18 +132,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
         ));
     }
     let by_us = e.close.by == CloserDef::Us;
-    let expectation = format!(
-        "{}; then {} closes{}, with {}.",
-        describe_events(&outcomes),
-        if by_us { "we" } else { "the peer" },
-        if e.close.clean { " cleanly" } else { "" },
-        e.close
-            .codes
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    );
+    let expectation = expectation_of(&outcomes, by_us, e.close.clean, &e.close.codes);
     Ok(Case {
         id: def.id,
         description: def.description,
@@ -186,6 +156,45 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
         deflate: None,
         opening: None,
     })
+}
+
+/// A custom ID starts with a letter and uses letters, digits, '.', '_'
+/// and '-': numeric IDs are Autobahn's.
+fn check_id(id: &str) -> Result<(), String> {
+    let ok = id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "the ID {id:?} must start with a letter and use only letters, digits, '.', '_' and '-' (numeric IDs are Autobahn's)"
+    ))
+}
+
+/// The peers a case tests: both when not said.
+fn roles(given: Option<&[RoleDef]>) -> Result<Roles, String> {
+    match given {
+        None => Ok(Roles::BOTH),
+        Some([]) => Err("roles is empty; say \"server\", \"client\" or both".into()),
+        Some(r) => Ok(Roles {
+            server: r.contains(&RoleDef::Server),
+            client: r.contains(&RoleDef::Client),
+        }),
+    }
+}
+
+/// The expectation in words, as reports show it: the events, then who
+/// closes and how.
+fn expectation_of(outcomes: &[(Behavior, Vec<Event>)], by_us: bool, clean: bool, codes: &[u16]) -> String {
+    format!(
+        "{}; then {} closes{}, with {}.",
+        describe_events(outcomes),
+        if by_us { "we" } else { "the peer" },
+        if clean { " cleanly" } else { "" },
+        codes.iter().map(u16::to_string).collect::<Vec<_>>().join(" or ")
+    )
 }
 
 fn describe_events(outcomes: &[(Behavior, Vec<Event>)]) -> String {

@@ -56,8 +56,39 @@ impl Session<'_> {
             );
             return;
         }
-        // RSV1 marks a compressed message, on its first frame only, once
-        // permessage-deflate is agreed; every other reserved bit is an error.
+        // The checks run in this order, and the first violation is the one
+        // reported.
+        let compressed_start = self.check_reserved_bits(&h);
+        self.check_masking(&h);
+        if opcode::is_control(h.opcode) {
+            self.check_control_frame(&h, enc);
+        } else {
+            self.check_data_frame(&h);
+        }
+        self.check_length_encoding(&h, enc);
+        self.rx.frame = Some(h);
+        self.rx.frame_payload.clear();
+        if opcode::is_control(h.opcode) {
+            self.rx.control.clear();
+            return;
+        }
+        if !self.rx.inside_message {
+            self.start_message(&h, compressed_start);
+        }
+        self.rx.declared = self.rx.declared.saturating_add(h.len);
+        if !self.closing.failed_by_me && self.rx.declared > self.opts.max_message {
+            let limit = self.opts.max_message;
+            self.fail(
+                close::MESSAGE_TOO_BIG,
+                &format!("message exceeds the limit of {limit} octets"),
+            );
+        }
+    }
+
+    /// RSV1 marks a compressed message, on its first frame only, once
+    /// permessage-deflate is agreed; every other reserved bit is an error.
+    /// Whether this frame starts a compressed message.
+    fn check_reserved_bits(&mut self, h: &FrameHeader) -> bool {
         let compressed_start =
             self.deflate.is_some() && h.rsv == 4 && !opcode::is_control(h.opcode) && !self.rx.inside_message;
         if h.rsv != 0 && !compressed_start {
@@ -69,35 +100,51 @@ impl Session<'_> {
             };
             self.protocol_violation(&why);
         }
+        compressed_start
+    }
+
+    /// Clients mask every frame, servers none (RFC 6455 §5.1).
+    fn check_masking(&mut self, h: &FrameHeader) {
         match (self.role, h.mask.is_some()) {
             (super::Role::Server, false) => self.protocol_violation("unmasked client-to-server frame"),
             (super::Role::Client, true) => self.protocol_violation("masked server-to-client frame"),
             _ => {}
         }
-        if opcode::is_control(h.opcode) {
-            if !h.fin {
-                self.protocol_violation("fragmented control frame");
-            }
-            if enc != LengthEncoding::Bits7 || h.len > 125 {
-                self.protocol_violation("control frame with payload length > 125 octets");
-            }
-            if !matches!(h.opcode, opcode::CLOSE | opcode::PING | opcode::PONG) {
-                self.protocol_violation(&format!("control frame using reserved opcode {}", h.opcode));
-            }
-            if h.opcode == opcode::CLOSE && h.len == 1 {
-                self.protocol_violation("close frame with payload length 1");
-            }
-        } else {
-            if h.opcode > opcode::BINARY {
-                self.protocol_violation(&format!("data frame using reserved opcode {}", h.opcode));
-            }
-            if !self.rx.inside_message && h.opcode == opcode::CONTINUATION {
-                self.protocol_violation("continuation frame outside a fragmented message");
-            }
-            if self.rx.inside_message && h.opcode != opcode::CONTINUATION {
-                self.protocol_violation("new data frame while a fragmented message is open");
-            }
+    }
+
+    /// RFC 6455 §5.5: control frames are whole, short, and of a known kind.
+    fn check_control_frame(&mut self, h: &FrameHeader, enc: LengthEncoding) {
+        if !h.fin {
+            self.protocol_violation("fragmented control frame");
         }
+        if enc != LengthEncoding::Bits7 || h.len > 125 {
+            self.protocol_violation("control frame with payload length > 125 octets");
+        }
+        if !matches!(h.opcode, opcode::CLOSE | opcode::PING | opcode::PONG) {
+            self.protocol_violation(&format!("control frame using reserved opcode {}", h.opcode));
+        }
+        if h.opcode == opcode::CLOSE && h.len == 1 {
+            self.protocol_violation("close frame with payload length 1");
+        }
+    }
+
+    /// RFC 6455 §5.4: a known data opcode, continuations only inside a
+    /// fragmented message, and no new message inside one.
+    fn check_data_frame(&mut self, h: &FrameHeader) {
+        if h.opcode > opcode::BINARY {
+            self.protocol_violation(&format!("data frame using reserved opcode {}", h.opcode));
+        }
+        if !self.rx.inside_message && h.opcode == opcode::CONTINUATION {
+            self.protocol_violation("continuation frame outside a fragmented message");
+        }
+        if self.rx.inside_message && h.opcode != opcode::CONTINUATION {
+            self.protocol_violation("new data frame while a fragmented message is open");
+        }
+    }
+
+    /// RFC 6455 §5.2: the minimal number of bytes encodes the length, and a
+    /// 64-bit length has its top bit clear.
+    fn check_length_encoding(&mut self, h: &FrameHeader, enc: LengthEncoding) {
         match enc {
             LengthEncoding::Bits16 if h.len < 126 => {
                 self.protocol_violation("frame length not in its shortest encoding")
@@ -110,34 +157,22 @@ impl Session<'_> {
             }
             _ => {}
         }
-        self.rx.frame = Some(h);
-        self.rx.frame_payload.clear();
-        if opcode::is_control(h.opcode) {
-            self.rx.control.clear();
-            return;
-        }
-        if !self.rx.inside_message {
-            self.rx.inside_message = true;
-            self.rx.binary = h.opcode == opcode::BINARY;
-            self.rx.validate_utf8 = h.opcode == opcode::TEXT;
-            self.rx.utf8.reset();
-            self.rx.utf8_last = None;
-            self.rx.received = 0;
-            self.rx.body = Default::default();
-            self.rx.same = true;
-            self.rx.declared = 0;
-            self.rx.compressed = compressed_start;
-            if let (true, Some(codec)) = (compressed_start, self.deflate.as_mut()) {
-                codec.start_message();
-            }
-        }
-        self.rx.declared = self.rx.declared.saturating_add(h.len);
-        if !self.closing.failed_by_me && self.rx.declared > self.opts.max_message {
-            let limit = self.opts.max_message;
-            self.fail(
-                close::MESSAGE_TOO_BIG,
-                &format!("message exceeds the limit of {limit} octets"),
-            );
+    }
+
+    /// The first frame of a data message: the message's state starts over.
+    fn start_message(&mut self, h: &FrameHeader, compressed: bool) {
+        self.rx.inside_message = true;
+        self.rx.binary = h.opcode == opcode::BINARY;
+        self.rx.validate_utf8 = h.opcode == opcode::TEXT;
+        self.rx.utf8.reset();
+        self.rx.utf8_last = None;
+        self.rx.received = 0;
+        self.rx.body = Default::default();
+        self.rx.same = true;
+        self.rx.declared = 0;
+        self.rx.compressed = compressed;
+        if let (true, Some(codec)) = (compressed, self.deflate.as_mut()) {
+            codec.start_message();
         }
     }
 

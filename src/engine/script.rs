@@ -23,28 +23,7 @@ impl Session<'_> {
     /// One step; false stops the script.
     pub(super) fn run_step(&mut self, step: &Step) -> bool {
         match step {
-            Step::Frame(f) => {
-                let len = f.declared_len.unwrap_or(f.payload.len() as u64);
-                let mut h = FrameHeader::new(f.opcode, f.fin, len);
-                h.rsv = f.rsv;
-                h.mask = match f.mask {
-                    Mask::Role => self.role_mask(),
-                    Mask::Key(k) => Some(k),
-                    Mask::Unmasked => None,
-                };
-                let repeat = matches!(f.payload, Payload::Repeat { .. }).then(|| f.payload.len());
-                self.log.tx_frame(&h, &f.payload.prefix(64), repeat, f.chop, f.sync);
-                // Header and payload go straight into one buffer, masked in
-                // place: a 16 MiB frame costs 16 MiB, not twice that.
-                let mut bytes = Vec::with_capacity(f.payload.len() + 14);
-                h.encode(&mut bytes);
-                let start = bytes.len();
-                f.payload.extend_into(&mut bytes);
-                if let Some(k) = h.mask {
-                    crate::wire::mask::apply_mask(&mut bytes[start..], k, 0);
-                }
-                self.queue(bytes, f.chop, f.sync);
-            }
+            Step::Frame(f) => self.send_scripted_frame(f),
             Step::Raw { bytes, chop } => self.queue(bytes.clone(), *chop, false),
             Step::Message {
                 payload,
@@ -57,25 +36,12 @@ impl Session<'_> {
             }
             Step::FrameHead { opcode, fin, len } => {
                 if self.state == State::Open {
-                    let mut h = FrameHeader::new(*opcode, *fin, *len);
-                    h.mask = self.role_mask();
-                    self.log.tx_frame(&h, &[], None, None, false);
-                    let mut bytes = Vec::new();
-                    h.encode(&mut bytes);
-                    self.queue(bytes, None, false);
-                    self.open_frame = Some((h.mask, 0));
+                    self.send_frame_head(*opcode, *fin, *len);
                 }
             }
             Step::FrameBody(data) => {
-                if self.state == State::Open
-                    && let Some((mask, offset)) = self.open_frame
-                {
-                    let mut bytes = data.clone();
-                    if let Some(k) = mask {
-                        crate::wire::mask::apply_mask(&mut bytes, k, offset);
-                    }
-                    self.open_frame = Some((mask, offset + bytes.len()));
-                    self.queue(bytes, None, false);
+                if self.state == State::Open {
+                    self.send_frame_body(data);
                 }
             }
             Step::Close { code, reason, chop } => self.send_close_chopped(*code, reason.as_deref(), false, *chop),
@@ -104,6 +70,54 @@ impl Session<'_> {
             }
         }
         true
+    }
+
+    /// A frame as the case writes it, legal or not: its header (with the
+    /// declared length and reserved bits it gives) and its payload.
+    fn send_scripted_frame(&mut self, f: &crate::catalogue::FrameSpec) {
+        let len = f.declared_len.unwrap_or(f.payload.len() as u64);
+        let mut h = FrameHeader::new(f.opcode, f.fin, len);
+        h.rsv = f.rsv;
+        h.mask = match f.mask {
+            Mask::Role => self.role_mask(),
+            Mask::Key(k) => Some(k),
+            Mask::Unmasked => None,
+        };
+        let repeat = matches!(f.payload, Payload::Repeat { .. }).then(|| f.payload.len());
+        self.log.tx_frame(&h, &f.payload.prefix(64), repeat, f.chop, f.sync);
+        // Header and payload go straight into one buffer, masked in
+        // place: a 16 MiB frame costs 16 MiB, not twice that.
+        let mut bytes = Vec::with_capacity(f.payload.len() + 14);
+        h.encode(&mut bytes);
+        let start = bytes.len();
+        f.payload.extend_into(&mut bytes);
+        if let Some(k) = h.mask {
+            crate::wire::mask::apply_mask(&mut bytes[start..], k, 0);
+        }
+        self.queue(bytes, f.chop, f.sync);
+    }
+
+    /// A frame header alone; its payload follows in `FrameBody` steps.
+    fn send_frame_head(&mut self, opcode: u8, fin: bool, len: u64) {
+        let mut h = FrameHeader::new(opcode, fin, len);
+        h.mask = self.role_mask();
+        self.log.tx_frame(&h, &[], None, None, false);
+        let mut bytes = Vec::new();
+        h.encode(&mut bytes);
+        self.queue(bytes, None, false);
+        self.open_frame = Some((h.mask, 0));
+    }
+
+    /// Payload octets of the frame a `FrameHead` opened, masked where they
+    /// fall in the frame.
+    fn send_frame_body(&mut self, data: &[u8]) {
+        let Some((mask, offset)) = self.open_frame else { return };
+        let mut bytes = data.to_vec();
+        if let Some(k) = mask {
+            crate::wire::mask::apply_mask(&mut bytes, k, offset);
+        }
+        self.open_frame = Some((mask, offset + bytes.len()));
+        self.queue(bytes, None, false);
     }
 
     /// A message through the normal send path, fragmented like Autobahn's

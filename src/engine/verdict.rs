@@ -115,37 +115,55 @@ fn events_departure(received: &[Event], outcomes: &[(Behavior, Vec<Event>)]) -> 
 pub fn judge(s: &Session) -> Verdict {
     let case = s.case;
     let c = &s.closing;
+    let (behavior, result) = judge_behavior(s);
+    let (behavior_close, result_close) = judge_close(s);
     let mut v = Verdict {
-        behavior: Behavior::Failed,
-        behavior_close: Behavior::Failed,
-        result: "The events differ from every expected sequence.".into(),
-        result_close: "The TCP connection was dropped without a closing handshake.".into(),
+        behavior,
+        behavior_close,
+        result,
+        result_close,
     };
-    match &case.check {
-        Check::Events { outcomes, .. } => {
-            if let Some((b, _)) = outcomes.iter().find(|(_, ev)| *ev == s.received) {
-                v.behavior = *b;
-                v.result = format!("The events match the {b} sequence.");
-            }
-        }
-        Check::Compressed { .. } if s.agreement.is_none() => {
-            v.behavior = Behavior::Unimplemented;
-            v.result = "The peer did not agree to permessage-deflate.".into();
-        }
-        Check::Echo { .. } | Check::Compressed { .. } => {
-            if s.echo.passed {
-                v.behavior = Behavior::Ok;
-            }
-            v.result =
-                s.echo.result.clone().unwrap_or_else(|| {
-                    "No echo arrived before the case's time ran out or the connection closed.".into()
-                });
-        }
+    if case.close.wrong_endpoint_fatal && case.close.closed_by_me != c.closed_by_me {
+        v.behavior = Behavior::Failed;
     }
-    let exp = &case.close;
+    if let Check::Events { amend, .. } = &case.check {
+        amend_verdict(&mut v, *amend);
+    }
+    v
+}
+
+/// `behavior`: the events (or the echo) against what the case expects.
+fn judge_behavior(s: &Session) -> (Behavior, String) {
+    let mismatch = || {
+        (
+            Behavior::Failed,
+            "The events differ from every expected sequence.".to_string(),
+        )
+    };
+    match &s.case.check {
+        Check::Events { outcomes, .. } => match outcomes.iter().find(|(_, ev)| *ev == s.received) {
+            Some((b, _)) => (*b, format!("The events match the {b} sequence.")),
+            None => mismatch(),
+        },
+        Check::Compressed { .. } if s.agreement.is_none() => (
+            Behavior::Unimplemented,
+            "The peer did not agree to permessage-deflate.".into(),
+        ),
+        Check::Echo { .. } | Check::Compressed { .. } => (
+            if s.echo.passed { Behavior::Ok } else { Behavior::Failed },
+            s.echo
+                .result
+                .clone()
+                .unwrap_or_else(|| "No echo arrived before the case's time ran out or the connection closed.".into()),
+        ),
+    }
+}
+
+/// `behaviorClose`: who closed, how cleanly, with which code.
+fn judge_close(s: &Session) -> (Behavior, String) {
+    let (exp, c) = (&s.case.close, &s.closing);
     if exp.closed_by_me != c.closed_by_me {
-        v.behavior_close = Behavior::Failed;
-        v.result_close = if exp.closed_by_me {
+        let why = if exp.closed_by_me {
             "The peer started the closing handshake (or failed the connection) where we were to close.".into()
         } else {
             match &c.failure {
@@ -155,50 +173,51 @@ pub fn judge(s: &Session) -> Verdict {
                 _ => "The peer did not fail the connection; we had to close it.".into(),
             }
         };
+        (Behavior::Failed, why)
     } else if exp.require_clean && !c.was_clean {
-        v.behavior_close = Behavior::Unclean;
-        v.result_close = format!(
+        let why = format!(
             "The closing handshake was to be clean: {}.",
             c.was_not_clean_reason
                 .as_deref()
                 .or(c.dropped_because.as_deref())
                 .unwrap_or("it was not")
         );
+        (Behavior::Unclean, why)
     } else if let Some(code) = c.remote_close_code.filter(|code| !exp.codes.contains(code)) {
-        v.behavior_close = Behavior::WrongCode;
         let want: Vec<String> = exp.codes.iter().map(u16::to_string).collect();
-        v.result_close = format!("The peer closed with {code}; expected {} or none.", want.join(" or "));
+        let why = format!("The peer closed with {code}; expected {} or none.", want.join(" or "));
+        (Behavior::WrongCode, why)
     } else if s.role == Role::Client && c.dropped_by_me {
         // Testing a server, we had to drop TCP ourselves: RFC 6455 §7.1.1
         // wants the server to close it first.
-        v.behavior_close = Behavior::FailedByClient;
-        v.result_close = "The server should have closed the TCP connection; we (the client) had to.".into();
+        (
+            Behavior::FailedByClient,
+            "The server should have closed the TCP connection; we (the client) had to.".into(),
+        )
     } else {
-        v.behavior_close = Behavior::Ok;
-        v.result_close = "The connection was closed properly.".into();
+        (Behavior::Ok, "The connection was closed properly.".into())
     }
-    if exp.wrong_endpoint_fatal && exp.closed_by_me != c.closed_by_me {
-        v.behavior = Behavior::Failed;
-    }
-    if let Check::Events { amend, .. } = &case.check {
-        match amend {
-            Amend::None => {}
-            Amend::WrongCodeFails => {
-                if v.behavior_close == Behavior::WrongCode {
-                    v.behavior = Behavior::Failed;
-                    v.result = v.result_close.clone();
-                }
-            }
-            Amend::Informational => {
-                v.result = match v.behavior {
-                    Behavior::Ok => "RFC 6455 leaves this open; the peer took the path expected first.".into(),
-                    Behavior::NonStrict => "RFC 6455 leaves this open; the peer took the alternative path.".into(),
-                    _ => "RFC 6455 leaves this open.".into(),
-                };
-                v.behavior = Behavior::Informational;
-                v.behavior_close = Behavior::Informational;
+}
+
+/// A case's amendment of the pair: a wrong close code that fails the case,
+/// or an outcome the RFC leaves open.
+fn amend_verdict(v: &mut Verdict, amend: Amend) {
+    match amend {
+        Amend::None => {}
+        Amend::WrongCodeFails => {
+            if v.behavior_close == Behavior::WrongCode {
+                v.behavior = Behavior::Failed;
+                v.result = v.result_close.clone();
             }
         }
+        Amend::Informational => {
+            v.result = match v.behavior {
+                Behavior::Ok => "RFC 6455 leaves this open; the peer took the path expected first.".into(),
+                Behavior::NonStrict => "RFC 6455 leaves this open; the peer took the alternative path.".into(),
+                _ => "RFC 6455 leaves this open.".into(),
+            };
+            v.behavior = Behavior::Informational;
+            v.behavior_close = Behavior::Informational;
+        }
     }
-    v
 }

@@ -41,47 +41,14 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         answer_and_close(stream, &handshake::http_ok("text/html; charset=utf-8", BROWSER_PAGE)).await;
         return;
     }
-    let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let known = [
-        "/runCase",
-        "/getCaseCount",
-        "/getCaseInfo",
-        "/getCaseStatus",
-        "/updateReports",
-    ];
-    if !known.contains(&path.as_str()) {
-        let _ = crate::tls::send(
-            &mut stream,
-            &handshake::http_error(404, &format!("no such endpoint: {path}")),
-        )
-        .await;
-        return;
-    }
-    let case = match (param("case"), param("casetuple")) {
-        (Some(n), _) => n
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=server.config.cases.len()).contains(n)),
-        (None, Some(t)) => server.config.cases.iter().position(|c| c.id == t).map(|i| i + 1),
-        (None, None) => None,
+    let (endpoint, agent) = match Endpoint::of(&path, &query, &server) {
+        Ok(e) => e,
+        Err((status, why)) => {
+            let _ = crate::tls::send(&mut stream, &handshake::http_error(status, &why)).await;
+            return;
+        }
     };
-    let agent = param("agent");
-    let needs_case = matches!(path.as_str(), "/runCase" | "/getCaseInfo" | "/getCaseStatus");
-    let needs_agent = matches!(path.as_str(), "/runCase" | "/getCaseStatus" | "/updateReports");
-    if needs_case && case.is_none() {
-        let n = server.config.cases.len();
-        let _ = crate::tls::send(
-            &mut stream,
-            &handshake::http_error(400, &format!("case must be 1..{n} or a casetuple")),
-        )
-        .await;
-        return;
-    }
-    if needs_agent && agent.is_none() {
-        let _ = crate::tls::send(&mut stream, &handshake::http_error(400, "agent is missing")).await;
-        return;
-    }
-    let _running = (path == "/runCase").then(|| server.running(agent.as_deref().unwrap_or_default()));
+    let _running = matches!(endpoint, Endpoint::RunCase(_)).then(|| server.running(&agent));
     let key = match handshake::verify_request(&head) {
         Ok(k) => k,
         Err((status, why)) => {
@@ -89,75 +56,146 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
             return;
         }
     };
-    // A handshake case answers the upgrade its own way (unless excluded
-    // for this agent: then the usual answer says so below).
-    if let ("/runCase", Some(index)) = (path.as_str(), case) {
-        let c = &server.config.cases[index - 1];
-        let who = agent.as_deref().unwrap_or_default();
-        if c.driver() == crate::catalogue::Driver::Opening
-            && !crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, who, &c.id)
-        {
-            let c = c.clone();
-            let opts = &server.config.opts;
-            let outcome =
-                crate::engine::opening::serve_client(&c, index, stream, &head, rest, &key, who, opts, started).await;
-            store(&server, outcome);
-            return;
+    let upgrade = Upgrade {
+        head,
+        rest,
+        key,
+        started,
+    };
+    match endpoint {
+        Endpoint::RunCase(index) => run_case(stream, &server, index, &agent, upgrade).await,
+        other => {
+            let response = handshake::server_response(&upgrade.key, crate::target::USER_AGENT, None);
+            if crate::tls::send(&mut stream, &response).await.is_ok() {
+                answer_driver(stream, &server, other, agent).await;
+            }
         }
     }
+}
+
+/// What a client asked for, checked against the cases served.
+enum Endpoint {
+    /// `/runCase`: case N (from 1), to run.
+    RunCase(usize),
+    /// `/getCaseCount`.
+    GetCaseCount,
+    /// `/getCaseInfo`: case N's ID and description.
+    GetCaseInfo(usize),
+    /// `/getCaseStatus`: case N's verdict for the agent.
+    GetCaseStatus(usize),
+    /// `/updateReports`: write the reports.
+    UpdateReports,
+}
+
+impl Endpoint {
+    /// The endpoint and the agent a request names, or the HTTP error that
+    /// answers it: an unknown path is 404, a missing or bad case or agent
+    /// is 400.
+    fn of(path: &str, query: &[(String, String)], server: &Server) -> Result<(Endpoint, String), (u16, String)> {
+        let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let cases = &server.config.cases;
+        let case = match (param("case"), param("casetuple")) {
+            (Some(n), _) => n.parse::<usize>().ok().filter(|n| (1..=cases.len()).contains(n)),
+            (None, Some(t)) => cases.iter().position(|c| c.id == t).map(|i| i + 1),
+            (None, None) => None,
+        };
+        let needs_case = || case.ok_or_else(|| (400, format!("case must be 1..{} or a casetuple", cases.len())));
+        let endpoint = match path {
+            "/runCase" => Endpoint::RunCase(needs_case()?),
+            "/getCaseCount" => Endpoint::GetCaseCount,
+            "/getCaseInfo" => Endpoint::GetCaseInfo(needs_case()?),
+            "/getCaseStatus" => Endpoint::GetCaseStatus(needs_case()?),
+            "/updateReports" => Endpoint::UpdateReports,
+            _ => return Err((404, format!("no such endpoint: {path}"))),
+        };
+        let agent = param("agent");
+        let needs_agent = matches!(
+            endpoint,
+            Endpoint::RunCase(_) | Endpoint::GetCaseStatus(_) | Endpoint::UpdateReports
+        );
+        if needs_agent && agent.is_none() {
+            return Err((400, "agent is missing".into()));
+        }
+        Ok((endpoint, agent.unwrap_or_default()))
+    }
+}
+
+/// An upgrade request, read and checked, not yet answered.
+struct Upgrade {
+    head: handshake::Head,
+    /// Bytes that came after the request.
+    rest: Vec<u8>,
+    /// The client's Sec-WebSocket-Key.
+    key: String,
+    started: String,
+}
+
+/// `/runCase`: case `index` for `agent`, driven as its section is driven.
+async fn run_case(mut stream: Stream, server: &Arc<Server>, index: usize, agent: &str, up: Upgrade) {
+    let c = server.config.cases[index - 1].clone();
+    let excluded = crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, agent, &c.id);
+    let opts = &server.config.opts;
+    // A handshake case answers the upgrade its own way (unless excluded
+    // for this agent: then the usual answer says so below).
+    if c.driver() == crate::catalogue::Driver::Opening && !excluded {
+        let outcome = crate::engine::opening::serve_client(
+            &c, index, stream, &up.head, up.rest, &up.key, agent, opts, up.started,
+        )
+        .await;
+        store(server, outcome);
+        return;
+    }
     // permessage-deflate, as the case's rule answers the client's offers.
-    let agreement = match (path.as_str(), case) {
-        ("/runCase", Some(index)) => server.config.cases[index - 1].deflate.as_ref().and_then(|spec| {
-            let offers: Vec<Offer> = head
-                .values("sec-websocket-extensions")
-                .flat_map(deflate::parse_header)
-                .filter(|(name, _)| name == deflate::NAME)
-                .filter_map(|(_, params)| deflate::parse_offer(&params).ok())
-                .collect();
-            spec.accept.choose(&offers)
-        }),
-        _ => None,
-    };
-    let response = handshake::server_response(&key, crate::target::USER_AGENT, agreement.as_ref());
+    let agreement = c.deflate.as_ref().and_then(|spec| {
+        let offers: Vec<Offer> = up
+            .head
+            .values("sec-websocket-extensions")
+            .flat_map(deflate::parse_header)
+            .filter(|(name, _)| name == deflate::NAME)
+            .filter_map(|(_, params)| deflate::parse_offer(&params).ok())
+            .collect();
+        spec.accept.choose(&offers)
+    });
+    let response = handshake::server_response(&up.key, crate::target::USER_AGENT, agreement.as_ref());
     if crate::tls::send(&mut stream, &response).await.is_err() {
         return;
     }
-    let agent = agent.unwrap_or_default();
-    match path.as_str() {
-        "/runCase" => {
-            let index = case.unwrap_or(1);
-            let c = server.config.cases[index - 1].clone();
-            if crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, &agent, &c.id) {
-                say_and_close(stream, None).await;
-                return;
-            }
-            let opened = Opened {
-                stream,
-                rest,
-                agreement,
-                findings: Vec::new(),
-                http_request: String::from_utf8_lossy(&head.raw).into_owned(),
-                http_response: String::from_utf8_lossy(&response).into_owned(),
-                started,
-            };
-            let outcome = run_opened(&c, index, Role::Server, opened, &agent, &server.config.opts, None).await;
-            store(&server, outcome);
-        }
-        "/getCaseCount" => say_and_close(stream, Some(server.config.cases.len().to_string())).await,
-        "/getCaseInfo" => {
-            let c = &server.config.cases[case.unwrap_or(1) - 1];
+    if excluded {
+        say_and_close(stream, None).await;
+        return;
+    }
+    let opened = Opened {
+        stream,
+        rest: up.rest,
+        agreement,
+        findings: Vec::new(),
+        http_request: String::from_utf8_lossy(&up.head.raw).into_owned(),
+        http_response: String::from_utf8_lossy(&response).into_owned(),
+        started: up.started,
+    };
+    let outcome = run_opened(&c, index, Role::Server, opened, agent, opts, None).await;
+    store(server, outcome);
+}
+
+/// The driver protocol's other endpoints, on an upgraded connection: one
+/// text message (or none), then a close.
+async fn answer_driver(stream: Stream, server: &Arc<Server>, endpoint: Endpoint, agent: String) {
+    match endpoint {
+        Endpoint::RunCase(_) => {}
+        Endpoint::GetCaseCount => say_and_close(stream, Some(server.config.cases.len().to_string())).await,
+        Endpoint::GetCaseInfo(index) => {
+            let c = &server.config.cases[index - 1];
             say_and_close(
                 stream,
                 Some(json!({"id": c.id, "description": c.description}).to_string()),
             )
             .await;
         }
-        "/getCaseStatus" => {
-            let index = case.unwrap_or(1);
-            let behavior = wait_for_result(&server, &agent, index).await;
+        Endpoint::GetCaseStatus(index) => {
+            let behavior = wait_for_result(server, &agent, index).await;
             say_and_close(stream, Some(json!({"behavior": behavior}).to_string())).await;
         }
-        _ => {
+        Endpoint::UpdateReports => {
             // The agent's last case may still be storing its outcome.
             server.cases_ended(&agent, STATUS_WAIT).await;
             match server.write_reports() {

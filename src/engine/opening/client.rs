@@ -46,19 +46,7 @@ pub async fn serve_client(
             "a server case cannot be served to a client",
         );
     };
-    let other_key = handshake::new_key();
-    let fill = |name: &str| match name {
-        "accept" => Some(handshake::accept_for(key)),
-        "wrong_accept" => Some(handshake::accept_for(&other_key)),
-        "key" => Some(key.to_string()),
-        _ => None,
-    };
-    let answer_bytes = spec::render(&answer.lines, &fill);
-    let answer_head = handshake::parse_any_response(&answer_bytes)
-        .ok()
-        .flatten()
-        .map(|h| h.0)
-        .unwrap_or_default();
+    let (answer_bytes, answer_head) = answer_head(&answer.lines, key);
     // Whether this answer is one the client may take, given its offers.
     let valid = handshake::verify_upgrade(&answer_head, key).and_then(|_| check_agreement(head, &answer_head));
     let mut bytes = answer_bytes.clone();
@@ -99,23 +87,50 @@ pub async fn serve_client(
                 started,
             };
             let mut echoed = run_opened(case, index, Role::Server, opened, agent, opts, None).await;
-            if *must == ClientMust::Fail {
-                // The client's own offers make this answer a valid one.
-                echoed.verdict.behavior = Behavior::Informational;
-                echoed.verdict.result =
-                    "Not applicable: given the client's offers, this answer is one it may take.".into();
-            } else if let Err(why) = valid {
-                echoed.verdict.behavior = Behavior::Failed;
-                echoed.verdict.result = format!("wsspec's own answer is wrong for this client: {why}.");
-            } else if echoed.verdict.behavior == Behavior::Ok {
-                echoed.verdict.result = "The client took the connection and echoed the message.".into();
-            } else {
-                echoed.verdict.result =
-                    "The client did not take the connection: the message after an answer it MUST take was not echoed."
-                        .into();
-            }
+            judge_taken(&mut echoed.verdict, *must, valid);
             echoed
         }
+    }
+}
+
+/// The case's answer head with the accept value for `key` (and a wrong one
+/// for cases that send it) filled in, and that head as parsed back.
+fn answer_head(lines: &[String], key: &str) -> (Vec<u8>, Head) {
+    let other_key = handshake::new_key();
+    let fill = |name: &str| match name {
+        "accept" => Some(handshake::accept_for(key)),
+        "wrong_accept" => Some(handshake::accept_for(&other_key)),
+        "key" => Some(key.to_string()),
+        _ => None,
+    };
+    let bytes = spec::render(lines, &fill);
+    let head = handshake::parse_any_response(&bytes)
+        .ok()
+        .flatten()
+        .map(|h| h.0)
+        .unwrap_or_default();
+    (bytes, head)
+}
+
+/// The verdict once a connection opened on our answer: the echo that
+/// followed says whether the client took it.
+fn judge_taken(
+    verdict: &mut crate::engine::verdict::Verdict,
+    must: ClientMust,
+    valid: Result<Option<crate::wire::deflate::Agreement>, String>,
+) {
+    if must == ClientMust::Fail {
+        // The client's own offers make this answer a valid one.
+        verdict.behavior = Behavior::Informational;
+        verdict.result = "Not applicable: given the client's offers, this answer is one it may take.".into();
+    } else if let Err(why) = valid {
+        verdict.behavior = Behavior::Failed;
+        verdict.result = format!("wsspec's own answer is wrong for this client: {why}.");
+    } else if verdict.behavior == Behavior::Ok {
+        verdict.result = "The client took the connection and echoed the message.".into();
+    } else {
+        verdict.result =
+            "The client did not take the connection: the message after an answer it MUST take was not echoed.".into();
     }
 }
 

@@ -54,19 +54,7 @@ pub async fn run_against_server(
         );
     };
     let key = handshake::new_key();
-    let fill = |name: &str| match name {
-        "resource" => Some(target.resource.clone()),
-        "host" => Some(target.host.clone()),
-        "key" => Some(key.clone()),
-        "agent" => Some(USER_AGENT.to_string()),
-        _ => None,
-    };
-    let head_bytes = spec::render(&request.lines, &fill);
-    let sent_head = handshake::parse_request(&head_bytes)
-        .ok()
-        .flatten()
-        .map(|h| h.0)
-        .unwrap_or_default();
+    let (head_bytes, sent_head) = request_head(&request.lines, target, &key);
     let mut bytes = head_bytes.clone();
     if request.message_behind {
         bytes.extend(spec::probe_frame(true));
@@ -113,17 +101,43 @@ pub async fn run_against_server(
         out.departure = if answered { Departure::Answer } else { Departure::Timing };
     }
     if *must == ServerMust::Survive {
-        out.verdict.behavior_close = Behavior::Informational;
-        if let Err(e) = client_connect(target, opts.open_timeout, &[]).await {
-            out.verdict.behavior = Behavior::Failed;
-            out.verdict.result = format!(
-                "After this request the server no longer accepts a standard opening handshake: {}.",
-                e.reason
-            );
-        }
+        still_serving(&mut out, target, opts.open_timeout).await;
     }
     out.duration_ms = ms(start);
     out
+}
+
+/// The case's request head with the target's resource and host, `key` and
+/// our user agent filled in, and that head as parsed back (for the key and
+/// offers a case may have written itself).
+fn request_head(lines: &[String], target: &Target, key: &str) -> (Vec<u8>, Head) {
+    let fill = |name: &str| match name {
+        "resource" => Some(target.resource.clone()),
+        "host" => Some(target.host.clone()),
+        "key" => Some(key.to_string()),
+        "agent" => Some(USER_AGENT.to_string()),
+        _ => None,
+    };
+    let head_bytes = spec::render(lines, &fill);
+    let sent_head = handshake::parse_request(&head_bytes)
+        .ok()
+        .flatten()
+        .map(|h| h.0)
+        .unwrap_or_default();
+    (head_bytes, sent_head)
+}
+
+/// After a request a server must survive, it must still take a standard
+/// opening handshake; the close verdict is only informational.
+async fn still_serving(out: &mut CaseOutcome, target: &Target, open_timeout: Duration) {
+    out.verdict.behavior_close = Behavior::Informational;
+    if let Err(e) = client_connect(target, open_timeout, &[]).await {
+        out.verdict.behavior = Behavior::Failed;
+        out.verdict.result = format!(
+            "After this request the server no longer accepts a standard opening handshake: {}.",
+            e.reason
+        );
+    }
 }
 
 /// Writes the request (in pieces, or half of it) and reads what comes back
@@ -176,121 +190,190 @@ async fn read_reply(stream: &mut Stream) -> Reply {
 type Judged = (Behavior, String, Option<Option<crate::wire::deflate::Agreement>>);
 
 fn judge_server(must: ServerMust, cut: bool, reply: &Reply, key: &str, sent: &Head, wait: Duration) -> Judged {
-    use Behavior::{Failed, Informational, NonStrict, Unimplemented};
-    let upgraded = match reply {
-        Reply::Http { head, .. } if head.status == 101 => {
-            Some(handshake::verify_upgrade(head, key).and_then(|_| check_agreement(sent, head)))
+    let a = Answered::of(reply, cut, key, sent, wait);
+    match must {
+        ServerMust::Survive => a.survived(cut || matches!(reply, Reply::Closed)),
+        ServerMust::Refuse | ServerMust::RefuseVersion | ServerMust::OldVersion => a.refused(must, reply),
+        ServerMust::Decline => a.declined(),
+        ServerMust::Upgrade | ServerMust::UpgradeOrRefuse | ServerMust::Deflate | ServerMust::DeflateNext => {
+            a.upgraded(must)
         }
-        _ => None,
-    };
-    let no_answer = match reply {
-        Reply::Http { .. } => None,
-        Reply::Closed => Some("closed the connection without an HTTP answer".to_string()),
-        Reply::Silent if cut => Some(format!("waited for the rest of the request for {CUT_WAIT:?}")),
-        Reply::Silent => Some(format!("neither answered nor closed within {wait:?}")),
-        Reply::NotHttp(e) => Some(format!("answered with something that is not an HTTP head ({e})")),
-    };
-    let status = match reply {
-        Reply::Http { head, .. } => head.status,
-        _ => 0,
-    };
-    match (must, upgraded.clone(), no_answer) {
-        (ServerMust::Survive, Some(Err(e)), _) => (Failed, format!("The server answered 101, but {e}."), None),
-        (ServerMust::Survive, Some(Ok(a)), _) => (Informational, "The server upgraded the connection.".into(), Some(a)),
-        (ServerMust::Survive, _, Some(what)) if cut || matches!(reply, Reply::Closed) => {
-            (Informational, format!("The server {what}."), None)
+    }
+}
+
+/// What the server's reply was, as the rules below read it.
+struct Answered {
+    /// For a 101: whether the answer is a valid upgrade, with what it
+    /// agreed to.
+    upgraded: Option<Result<Option<crate::wire::deflate::Agreement>, String>>,
+    /// For no HTTP answer: what the server did instead.
+    no_answer: Option<String>,
+    /// The HTTP status (0 without one).
+    status: u16,
+}
+
+impl Answered {
+    fn of(reply: &Reply, cut: bool, key: &str, sent: &Head, wait: Duration) -> Answered {
+        let upgraded = match reply {
+            Reply::Http { head, .. } if head.status == 101 => {
+                Some(handshake::verify_upgrade(head, key).and_then(|_| check_agreement(sent, head)))
+            }
+            _ => None,
+        };
+        let no_answer = match reply {
+            Reply::Http { .. } => None,
+            Reply::Closed => Some("closed the connection without an HTTP answer".to_string()),
+            Reply::Silent if cut => Some(format!("waited for the rest of the request for {CUT_WAIT:?}")),
+            Reply::Silent => Some(format!("neither answered nor closed within {wait:?}")),
+            Reply::NotHttp(e) => Some(format!("answered with something that is not an HTTP head ({e})")),
+        };
+        let status = match reply {
+            Reply::Http { head, .. } => head.status,
+            _ => 0,
+        };
+        Answered {
+            upgraded,
+            no_answer,
+            status,
         }
-        (ServerMust::Survive, _, Some(what)) => (Failed, format!("The server {what}: a server must not hang."), None),
-        (ServerMust::Survive, _, None) => (Informational, format!("The server answered HTTP {status}."), None),
-        (ServerMust::OldVersion, Some(Ok(a)), _) => (
-            Informational,
-            "The server upgraded: it speaks that version (hybi-08).".into(),
-            Some(a),
-        ),
-        (ServerMust::Refuse | ServerMust::RefuseVersion | ServerMust::OldVersion, Some(_), _) => (
-            Failed,
-            "The server upgraded (101) a request it MUST refuse.".into(),
-            None,
-        ),
-        (ServerMust::Refuse | ServerMust::RefuseVersion | ServerMust::OldVersion, None, Some(what)) => (
-            NonStrict,
-            format!("The server refused, but {what}: the RFC asks for an HTTP error status."),
-            None,
-        ),
-        (ServerMust::RefuseVersion | ServerMust::OldVersion, None, None) => {
-            let Reply::Http { head, .. } = reply else {
-                unreachable!()
-            };
-            if head.has_token("sec-websocket-version", "13") {
-                (
+    }
+
+    /// A request the server may take or refuse, but must not hang on or
+    /// crash over. `may_go_quiet`: a cut request, or a closed connection.
+    fn survived(self, may_go_quiet: bool) -> Judged {
+        let status = self.status;
+        match (self.upgraded, self.no_answer) {
+            (Some(Err(e)), _) => (Behavior::Failed, format!("The server answered 101, but {e}."), None),
+            (Some(Ok(a)), _) => (
+                Behavior::Informational,
+                "The server upgraded the connection.".into(),
+                Some(a),
+            ),
+            (_, Some(what)) if may_go_quiet => (Behavior::Informational, format!("The server {what}."), None),
+            (_, Some(what)) => (
+                Behavior::Failed,
+                format!("The server {what}: a server must not hang."),
+                None,
+            ),
+            (_, None) => (
+                Behavior::Informational,
+                format!("The server answered HTTP {status}."),
+                None,
+            ),
+        }
+    }
+
+    /// A request the server MUST refuse (for a version it does not speak,
+    /// naming the one it does).
+    fn refused(self, must: ServerMust, reply: &Reply) -> Judged {
+        let status = self.status;
+        match (self.upgraded, self.no_answer) {
+            (Some(Ok(a)), _) if must == ServerMust::OldVersion => (
+                Behavior::Informational,
+                "The server upgraded: it speaks that version (hybi-08).".into(),
+                Some(a),
+            ),
+            (Some(_), _) => (
+                Behavior::Failed,
+                "The server upgraded (101) a request it MUST refuse.".into(),
+                None,
+            ),
+            (None, Some(what)) => (
+                Behavior::NonStrict,
+                format!("The server refused, but {what}: the RFC asks for an HTTP error status."),
+                None,
+            ),
+            (None, None) if must == ServerMust::Refuse => {
+                (Behavior::Ok, format!("The server refused with HTTP {status}."), None)
+            }
+            (None, None) => match reply {
+                Reply::Http { head, .. } if head.has_token("sec-websocket-version", "13") => (
                     Behavior::Ok,
                     format!("The server refused with HTTP {status} and Sec-WebSocket-Version: 13."),
                     None,
-                )
-            } else {
-                (
-                    Failed,
+                ),
+                _ => (
+                    Behavior::Failed,
                     format!(
                         "The server refused with HTTP {status} but without a Sec-WebSocket-Version header naming 13, which RFC 6455 §4.4 requires."
                     ),
                     None,
-                )
-            }
+                ),
+            },
         }
-        (ServerMust::Refuse, None, None) => (Behavior::Ok, format!("The server refused with HTTP {status}."), None),
-        (ServerMust::Decline, Some(Ok(None)), _) => (
-            Behavior::Ok,
-            "The server upgraded without permessage-deflate: it declined the offer.".into(),
-            Some(None),
-        ),
-        (ServerMust::Decline, Some(Ok(Some(_))) | Some(Err(_)), _) => {
-            (Failed, format!("The server {}.", answer_fault(upgraded.as_ref())), None)
-        }
-        (ServerMust::Decline, None, None) => (
-            Behavior::Ok,
-            format!("The server refused the handshake (HTTP {status}): it declined the offer."),
-            None,
-        ),
-        (ServerMust::Decline, None, Some(what)) => (
-            NonStrict,
-            format!("The server {what}; declining the offer needs no more than leaving it out of a 101."),
-            None,
-        ),
-        (ServerMust::DeflateNext | ServerMust::UpgradeOrRefuse, None, refused) => (
-            NonStrict,
-            format!(
-                "The server refused the handshake ({}); it could have taken it, {}.",
-                refused.unwrap_or_else(|| format!("HTTP {status}")),
-                if must == ServerMust::DeflateNext {
-                    "declining the invalid first offer and taking the next"
-                } else {
-                    "agreeing to no subprotocol"
-                }
+    }
+
+    /// An offer the server MUST decline.
+    fn declined(self) -> Judged {
+        let status = self.status;
+        match (&self.upgraded, self.no_answer) {
+            (Some(Ok(None)), _) => (
+                Behavior::Ok,
+                "The server upgraded without permessage-deflate: it declined the offer.".into(),
+                Some(None),
             ),
-            None,
-        ),
-        (
-            ServerMust::Upgrade | ServerMust::UpgradeOrRefuse | ServerMust::Deflate | ServerMust::DeflateNext,
-            Some(Err(_)),
-            _,
-        ) => (Failed, format!("The server {}.", answer_fault(upgraded.as_ref())), None),
-        (ServerMust::Deflate | ServerMust::DeflateNext, Some(Ok(None)), _) => (
-            Unimplemented,
-            "The server upgraded without permessage-deflate.".into(),
-            Some(None),
-        ),
-        (
-            ServerMust::Upgrade | ServerMust::UpgradeOrRefuse | ServerMust::Deflate | ServerMust::DeflateNext,
-            Some(Ok(a)),
-            _,
-        ) => (Behavior::Ok, "The server's answer fits the request.".into(), Some(a)),
-        (ServerMust::Upgrade | ServerMust::Deflate, None, None) => (
-            Failed,
-            format!("The server refused a valid request with HTTP {status}."),
-            None,
-        ),
-        (ServerMust::Upgrade | ServerMust::Deflate, None, Some(what)) => {
-            (Failed, format!("The server {what} where it MUST upgrade."), None)
+            (Some(_), _) => (
+                Behavior::Failed,
+                format!("The server {}.", answer_fault(self.upgraded.as_ref())),
+                None,
+            ),
+            (None, None) => (
+                Behavior::Ok,
+                format!("The server refused the handshake (HTTP {status}): it declined the offer."),
+                None,
+            ),
+            (None, Some(what)) => (
+                Behavior::NonStrict,
+                format!("The server {what}; declining the offer needs no more than leaving it out of a 101."),
+                None,
+            ),
+        }
+    }
+
+    /// A valid request the server should upgrade (with permessage-deflate
+    /// where it is offered).
+    fn upgraded(self, must: ServerMust) -> Judged {
+        let status = self.status;
+        let may_refuse = matches!(must, ServerMust::DeflateNext | ServerMust::UpgradeOrRefuse);
+        match (&self.upgraded, self.no_answer) {
+            (None, refused) if may_refuse => (
+                Behavior::NonStrict,
+                format!(
+                    "The server refused the handshake ({}); it could have taken it, {}.",
+                    refused.unwrap_or_else(|| format!("HTTP {status}")),
+                    if must == ServerMust::DeflateNext {
+                        "declining the invalid first offer and taking the next"
+                    } else {
+                        "agreeing to no subprotocol"
+                    }
+                ),
+                None,
+            ),
+            (Some(Err(_)), _) => (
+                Behavior::Failed,
+                format!("The server {}.", answer_fault(self.upgraded.as_ref())),
+                None,
+            ),
+            (Some(Ok(None)), _) if matches!(must, ServerMust::Deflate | ServerMust::DeflateNext) => (
+                Behavior::Unimplemented,
+                "The server upgraded without permessage-deflate.".into(),
+                Some(None),
+            ),
+            (Some(Ok(a)), _) => (
+                Behavior::Ok,
+                "The server's answer fits the request.".into(),
+                Some(a.clone()),
+            ),
+            (None, None) => (
+                Behavior::Failed,
+                format!("The server refused a valid request with HTTP {status}."),
+                None,
+            ),
+            (None, Some(what)) => (
+                Behavior::Failed,
+                format!("The server {what} where it MUST upgrade."),
+                None,
+            ),
         }
     }
 }
