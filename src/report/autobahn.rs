@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::catalogue::Event;
 use crate::engine::CaseOutcome;
-use crate::engine::wirelog::{shown, text_or_hex};
+use crate::engine::wirelog::{WireLog, shown, text_or_hex};
 
 /// Autobahn's file-name cleaning: lower case, anything but a–z and 0–9
 /// becomes `_`, ends trimmed.
@@ -50,18 +50,16 @@ fn counts<K: ToString>(m: &BTreeMap<K, u64>) -> Value {
 }
 
 pub fn case_json(o: &CaseOutcome) -> Value {
-    let expected: Map<String, Value> = o
-        .expected
-        .iter()
-        .map(|(b, evs)| {
-            (
-                b.as_str().to_string(),
-                Value::Array(evs.iter().map(event_json).collect()),
-            )
-        })
-        .collect();
+    let mut v = case_fields(o);
+    add_when_present(&mut v, o);
+    add_wirelog(&mut v, o.wirelog.as_ref());
+    v
+}
+
+/// The fields every per-case file has, in Autobahn's names.
+fn case_fields(o: &CaseOutcome) -> Value {
     let c = &o.closing;
-    let mut v = json!({
+    json!({
         "agent": o.agent,
         "behavior": o.verdict.behavior.as_str(),
         "behaviorClose": o.verdict.behavior_close.as_str(),
@@ -73,7 +71,7 @@ pub fn case_json(o: &CaseOutcome) -> Value {
         "droppedByMe": c.dropped_by_me,
         "duration": o.duration_ms,
         "expectation": o.expectation,
-        "expected": expected,
+        "expected": expected_json(o),
         "expectedClose": {
             "closeCode": o.expected_close.codes,
             "closedByMe": o.expected_close.closed_by_me,
@@ -100,11 +98,28 @@ pub fn case_json(o: &CaseOutcome) -> Value {
         "wasNotCleanReason": c.was_not_clean_reason,
         "wasOpenHandshakeTimeout": o.was_open_handshake_timeout,
         "wasServerConnectionDropTimeout": c.was_server_connection_drop_timeout,
-    });
+    })
+}
+
+/// The expected event sequences, by the verdict each one earns.
+fn expected_json(o: &CaseOutcome) -> Map<String, Value> {
+    o.expected
+        .iter()
+        .map(|(b, evs)| {
+            (
+                b.as_str().to_string(),
+                Value::Array(evs.iter().map(event_json).collect()),
+            )
+        })
+        .collect()
+}
+
+/// The fields a file has only when they apply: absent rather than empty.
+fn add_when_present(v: &mut Value, o: &CaseOutcome) {
     if o.expected_close.wrong_endpoint_fatal {
         v["expectedClose"]["closedByWrongEndpointIsFatal"] = json!(true);
     }
-    if let Some(f) = &c.failure {
+    if let Some(f) = &o.closing.failure {
         v["failureReason"] = json!(f);
     }
     if let Some(t) = &o.tls {
@@ -116,28 +131,28 @@ pub fn case_json(o: &CaseOutcome) -> Value {
     if !o.findings.is_empty() {
         v["findings"] = json!(o.findings);
     }
-    match &o.wirelog {
-        Some(w) => {
-            v["rxOctetStats"] = counts(&w.rx_octets);
-            v["txOctetStats"] = counts(&w.tx_octets);
-            v["rxFrameStats"] = counts(&w.rx_frames);
-            v["txFrameStats"] = counts(&w.tx_frames);
-            let (times, rows): (Vec<f64>, Vec<Value>) =
-                w.rows().map(|(t, r)| ((t * 1000.0).round() / 1000.0, r)).unzip();
-            v["wirelog"] = Value::Array(rows);
-            v["wirelogTimes"] = json!(times);
-            if w.dropped > 0 {
-                v["wirelogDropped"] = json!(w.dropped);
-            }
+}
+
+/// The octet and frame statistics and the wire log with its times; without
+/// a wire log, the statistics are empty objects and the log an empty list.
+fn add_wirelog(v: &mut Value, wirelog: Option<&WireLog>) {
+    let Some(w) = wirelog else {
+        for k in ["rxOctetStats", "txOctetStats", "rxFrameStats", "txFrameStats"] {
+            v[k] = json!({});
         }
-        None => {
-            for k in ["rxOctetStats", "txOctetStats", "rxFrameStats", "txFrameStats"] {
-                v[k] = json!({});
-            }
-            v["wirelog"] = json!([]);
-        }
+        v["wirelog"] = json!([]);
+        return;
+    };
+    v["rxOctetStats"] = counts(&w.rx_octets);
+    v["txOctetStats"] = counts(&w.tx_octets);
+    v["rxFrameStats"] = counts(&w.rx_frames);
+    v["txFrameStats"] = counts(&w.tx_frames);
+    let (times, rows): (Vec<f64>, Vec<Value>) = w.rows().map(|(t, r)| ((t * 1000.0).round() / 1000.0, r)).unzip();
+    v["wirelog"] = Value::Array(rows);
+    v["wirelogTimes"] = json!(times);
+    if w.dropped > 0 {
+        v["wirelogDropped"] = json!(w.dropped);
     }
-    v
 }
 
 /// The case's entry in index.json, naming its per-case file.

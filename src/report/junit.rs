@@ -2,7 +2,7 @@
 //! failure with the reason, UNIMPLEMENTED is skipped, NON-STRICT and
 //! INFORMATIONAL pass with their note in system-out.
 
-use super::model::{Agent, Detail, Entry, Report, plain, section_of};
+use super::model::{Agent, Detail, Entry, Gate, Report, plain, section_of};
 use crate::catalogue::Behavior;
 
 pub fn escape(s: &str) -> String {
@@ -83,100 +83,118 @@ fn test_name(e: &Entry) -> String {
 
 pub fn render(report: &Report) -> String {
     let gate = report.gate.as_ref();
+    // The gate's regressions fail and its flaky cases pass, as test cases of
+    // a suite of their own.
     let gate_cases = gate.map_or(0, |g| g.regressions.len() + g.flaky.len());
     let gate_failures = gate.map_or(0, |g| g.regressions.len());
     let total: usize = report.agents.iter().map(|a| a.cases.len()).sum::<usize>() + gate_cases;
-    let failures: usize = report
-        .agents
-        .iter()
-        .map(|a| a.cases.iter().filter(|e| e.failed()).count())
-        .sum::<usize>()
-        + gate_failures;
-    let skipped: usize = report
-        .agents
-        .iter()
-        .map(|a| {
-            a.cases
-                .iter()
-                .filter(|e| !e.failed() && e.behavior == Behavior::Unimplemented)
-                .count()
-        })
-        .sum();
+    let failures: usize = report.agents.iter().map(failed_cases).sum::<usize>() + gate_failures;
+    let skipped: usize = report.agents.iter().map(skipped_cases).sum();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wsspec\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     );
     if let Some(g) = gate {
-        out.push_str(&format!(
-            "  <testsuite name=\"baseline {}\" tests=\"{gate_cases}\" failures=\"{gate_failures}\" errors=\"0\" skipped=\"0\">\n",
-            escape(&g.baseline)
-        ));
-        for c in &g.regressions {
-            out.push_str(&format!(
-                "    <testcase classname=\"baseline\" name=\"{}\">\n      <failure message=\"{}\" type=\"REGRESSION\"/>\n    </testcase>\n",
-                escape(&format!("{} {}", c.agent, c.id)),
-                escape(&format!("regression: {}", c.line()))
-            ));
-        }
-        for f in &g.flaky {
-            out.push_str(&format!(
-                "    <testcase classname=\"baseline\" name=\"{}\">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                escape(&format!("{} {}", f.agent, f.id)),
-                escape(&f.line())
-            ));
-        }
-        out.push_str("  </testsuite>\n");
+        out.push_str(&gate_suite(g));
     }
     for a in &report.agents {
-        let f = a.cases.iter().filter(|e| e.failed()).count();
-        let s = a
-            .cases
-            .iter()
-            .filter(|e| !e.failed() && e.behavior == Behavior::Unimplemented)
-            .count();
-        let time: u64 = a.cases.iter().map(|e| e.duration).sum();
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\" time=\"{:.3}\">\n",
-            escape(&a.name),
-            a.cases.len(),
-            time as f64 / 1000.0
-        ));
-        // Viewers split class names on dots: the agent's own dots (versions)
-        // must not make packages of it.
-        let agent_class = a.name.replace('.', "_");
-        for e in &a.cases {
-            let (_, section) = section_of(&e.id);
-            out.push_str(&format!(
-                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
-                escape(&agent_class),
-                escape(&section),
-                escape(&test_name(e)),
-                e.duration as f64 / 1000.0
-            ));
-            let verdicts = format!("behavior {}, behaviorClose {}", e.behavior, e.behavior_close);
-            let why = e.reason().unwrap_or_default();
-            if e.failed() {
-                out.push_str(&format!(
-                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                    escape(&format!("{verdicts}: {why}")),
-                    e.headline(),
-                    escape(&failure_body(a, e))
-                ));
-            } else if e.behavior == Behavior::Unimplemented {
-                out.push_str(&format!(
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    escape(&format!("UNIMPLEMENTED: {why}"))
-                ));
-            } else if e.behavior != Behavior::Ok || e.behavior_close != Behavior::Ok {
-                out.push_str(&format!(
-                    ">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                    escape(&format!("{verdicts}. {why}"))
-                ));
-            } else {
-                out.push_str("/>\n");
-            }
-        }
-        out.push_str("  </testsuite>\n");
+        out.push_str(&agent_suite(a));
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The cases of an agent that fail: FAILED in either verdict, or unclean.
+fn failed_cases(a: &Agent) -> usize {
+    a.cases.iter().filter(|e| e.failed()).count()
+}
+
+/// The cases of an agent that are skipped: UNIMPLEMENTED and not failed.
+fn skipped_cases(a: &Agent) -> usize {
+    a.cases
+        .iter()
+        .filter(|e| !e.failed() && e.behavior == Behavior::Unimplemented)
+        .count()
+}
+
+/// The baseline gate as a suite: a failing test case per regression, a
+/// passing one per flaky case.
+fn gate_suite(g: &Gate) -> String {
+    let mut out = format!(
+        "  <testsuite name=\"baseline {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
+        escape(&g.baseline),
+        g.regressions.len() + g.flaky.len(),
+        g.regressions.len()
+    );
+    for c in &g.regressions {
+        out.push_str(&format!(
+            "    <testcase classname=\"baseline\" name=\"{}\">\n      <failure message=\"{}\" type=\"REGRESSION\"/>\n    </testcase>\n",
+            escape(&format!("{} {}", c.agent, c.id)),
+            escape(&format!("regression: {}", c.line()))
+        ));
+    }
+    for f in &g.flaky {
+        out.push_str(&format!(
+            "    <testcase classname=\"baseline\" name=\"{}\">\n      <system-out>{}</system-out>\n    </testcase>\n",
+            escape(&format!("{} {}", f.agent, f.id)),
+            escape(&f.line())
+        ));
+    }
+    out.push_str("  </testsuite>\n");
+    out
+}
+
+/// An agent's suite: a test case per case, in the class of its section.
+fn agent_suite(a: &Agent) -> String {
+    let time: u64 = a.cases.iter().map(|e| e.duration).sum();
+    let mut out = format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">\n",
+        escape(&a.name),
+        a.cases.len(),
+        failed_cases(a),
+        skipped_cases(a),
+        time as f64 / 1000.0
+    );
+    // Viewers split class names on dots: the agent's own dots (versions)
+    // must not make packages of it.
+    let agent_class = a.name.replace('.', "_");
+    for e in &a.cases {
+        let (_, section) = section_of(&e.id);
+        out.push_str(&format!(
+            "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
+            escape(&agent_class),
+            escape(&section),
+            escape(&test_name(e)),
+            e.duration as f64 / 1000.0
+        ));
+        out.push_str(&test_case_end(a, e));
+    }
+    out.push_str("  </testsuite>\n");
+    out
+}
+
+/// The rest of a test case after its attributes: a failure, a skip, the
+/// note of a pass that is not OK, or nothing for OK / OK.
+fn test_case_end(a: &Agent, e: &Entry) -> String {
+    let verdicts = format!("behavior {}, behaviorClose {}", e.behavior, e.behavior_close);
+    let why = e.reason().unwrap_or_default();
+    if e.failed() {
+        format!(
+            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+            escape(&format!("{verdicts}: {why}")),
+            e.headline(),
+            escape(&failure_body(a, e))
+        )
+    } else if e.behavior == Behavior::Unimplemented {
+        format!(
+            ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+            escape(&format!("UNIMPLEMENTED: {why}"))
+        )
+    } else if e.behavior != Behavior::Ok || e.behavior_close != Behavior::Ok {
+        format!(
+            ">\n      <system-out>{}</system-out>\n    </testcase>\n",
+            escape(&format!("{verdicts}. {why}"))
+        )
+    } else {
+        "/>\n".to_string()
+    }
 }

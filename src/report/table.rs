@@ -89,64 +89,93 @@ fn draw(b: Builder, width: Option<usize>) -> String {
     format!("{t}\n")
 }
 
+/// The counts per section, then the cases to look at: one agent's not OK,
+/// or several agents' not OK for some of them.
 fn render_counts(report: &Report, colour: bool, width: Option<usize>) -> String {
-    let mut out = String::new();
-    if report.agents.len() == 1 {
-        let a = &report.agents[0];
-        let mut b = Builder::default();
-        b.push_record([
-            "Section",
-            "Cases",
-            "OK",
-            "NON-STRICT",
-            "INFORMATIONAL",
-            "UNIMPLEMENTED",
-            "FAILED (incl. close)",
-        ]);
-        for (label, c) in section_counts(a).into_values() {
-            b.push_record(row(&label, &c));
-        }
-        let total = agent_counts(a);
-        b.push_record(row("Total", &total));
-        out.push_str(&format!("{}\n", a.name));
-        out.push_str(&draw(b, width));
-        let all: Vec<String> = a.cases.iter().map(|e| e.id.clone()).collect();
-        let mut listed: Vec<_> = a
-            .cases
-            .iter()
-            .filter_map(|e| concern(e.behavior, e.behavior_close).map(|rank| (rank, e)))
-            .collect();
-        listed.sort_by_key(|(rank, e)| (*rank, id_order(&e.id)));
-        let keyed = listed
-            .into_iter()
-            .map(|(_, e)| {
-                let key = (
-                    e.behavior,
-                    e.behavior_close,
-                    e.remote_close_code,
-                    e.reason().unwrap_or_default(),
-                );
-                (key, e.id.clone())
-            })
-            .collect();
-        let groups = runs(keyed);
-        if !groups.is_empty() {
-            let mut odd = Builder::default();
-            odd.push_record(["Cases", "behavior", "behaviorClose", "Close code", "Why"]);
-            for ((bh, bc, code, why), ids) in groups {
-                odd.push_record([
-                    label_of(&ids, &all),
-                    paint(bh, colour),
-                    paint(bc, colour),
-                    code.map_or("-".into(), |c| c.to_string()),
-                    why,
-                ]);
-            }
-            out.push_str("Cases that are not OK (FAILED first, then close failures, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED):\n");
-            out.push_str(&draw(odd, width));
-        }
+    if let [a] = report.agents.as_slice() {
+        let mut out = format!("{}\n", a.name);
+        out.push_str(&draw(section_table(a), width));
+        out.push_str(&not_ok_table(a, colour, width));
         return out;
     }
+    let mut out = draw(sections_side_by_side(report), width);
+    out.push_str(&not_ok_for_some_table(report, colour, width));
+    out
+}
+
+/// One agent's counts of each verdict per section, then its total.
+fn section_table(a: &Agent) -> Builder {
+    let mut b = Builder::default();
+    b.push_record([
+        "Section",
+        "Cases",
+        "OK",
+        "NON-STRICT",
+        "INFORMATIONAL",
+        "UNIMPLEMENTED",
+        "FAILED (incl. close)",
+    ]);
+    for (label, c) in section_counts(a).into_values() {
+        b.push_record(row(&label, &c));
+    }
+    b.push_record(row("Total", &agent_counts(a)));
+    b
+}
+
+/// What a row of the not-OK table shows besides its cases: the verdict
+/// pair, the peer's close code and the reason.
+type NotOk = (Behavior, Behavior, Option<u64>, String);
+
+/// One agent's cases that are not OK, worst first; like cases in a row
+/// share one line. Nothing when every case is OK.
+fn not_ok_table(a: &Agent, colour: bool, width: Option<usize>) -> String {
+    let all: Vec<String> = a.cases.iter().map(|e| e.id.clone()).collect();
+    let groups = runs(not_ok_cases(a));
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut odd = Builder::default();
+    odd.push_record(["Cases", "behavior", "behaviorClose", "Close code", "Why"]);
+    for ((bh, bc, code, why), ids) in groups {
+        odd.push_record([
+            label_of(&ids, &all),
+            paint(bh, colour),
+            paint(bc, colour),
+            code.map_or("-".into(), |c| c.to_string()),
+            why,
+        ]);
+    }
+    format!(
+        "Cases that are not OK (FAILED first, then close failures, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED):\n{}",
+        draw(odd, width)
+    )
+}
+
+/// An agent's cases that are not OK, by concern then catalogue order, each
+/// with what its row shows.
+fn not_ok_cases(a: &Agent) -> Vec<(NotOk, String)> {
+    let mut listed: Vec<_> = a
+        .cases
+        .iter()
+        .filter_map(|e| concern(e.behavior, e.behavior_close).map(|rank| (rank, e)))
+        .collect();
+    listed.sort_by_key(|(rank, e)| (*rank, id_order(&e.id)));
+    listed
+        .into_iter()
+        .map(|(_, e)| {
+            let key = (
+                e.behavior,
+                e.behavior_close,
+                e.remote_close_code,
+                e.reason().unwrap_or_default(),
+            );
+            (key, e.id.clone())
+        })
+        .collect()
+}
+
+/// Several agents: a row per section, an agent's short counts per column.
+fn sections_side_by_side(report: &Report) -> Builder {
     let mut b = Builder::default();
     let mut head = vec!["Section".to_string()];
     head.extend(report.agents.iter().map(|a| a.name.clone()));
@@ -156,11 +185,47 @@ fn render_counts(report: &Report, colour: bool, width: Option<usize>) -> String 
         r.extend(counts.iter().map(|c| c.map_or("-".into(), |c| c.phrase(false))));
         b.push_record(r);
     }
-    out.push_str(&draw(b, width));
+    b
+}
+
+/// Several agents: the cases some agent did not pass, with each agent's
+/// verdict pair; like cases in a row share one line. Nothing when every
+/// agent passed every case.
+fn not_ok_for_some_table(report: &Report, colour: bool, width: Option<usize>) -> String {
     let all = report.ids();
     let dis = report.disagreements();
-    // Every case some agent did not pass: where they disagree first, then
-    // where they all got the same verdict.
+    let groups = runs(not_ok_for_some(report, &all, &dis, colour));
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut d = Builder::default();
+    let mut head = vec!["Cases".to_string(), "Agents".to_string()];
+    head.extend(report.agents.iter().map(|a| a.name.clone()));
+    d.push_record(head);
+    for ((agree, cells), ids) in groups {
+        let mut r = vec![
+            label_of(&ids, &all),
+            if agree { "agree" } else { "disagree" }.to_string(),
+        ];
+        r.extend(cells);
+        d.push_record(r);
+    }
+    format!(
+        "Cases not OK for some agent ({} where the agents disagree, first):\n{}",
+        dis.len(),
+        draw(d, width)
+    )
+}
+
+/// Every case some agent did not pass: where they disagree first, then
+/// where they all got the same verdict; each with whether they agree and
+/// every agent's verdict pair.
+fn not_ok_for_some(
+    report: &Report,
+    all: &[String],
+    dis: &[String],
+    colour: bool,
+) -> Vec<((bool, Vec<String>), String)> {
     let mut listed: Vec<(bool, String)> = all
         .iter()
         .filter(|id| {
@@ -173,42 +238,24 @@ fn render_counts(report: &Report, colour: bool, width: Option<usize>) -> String 
         .map(|id| (!dis.contains(id), id.clone()))
         .collect();
     listed.sort_by_key(|(agree, id)| (*agree, id_order(id)));
-    let keyed = listed
+    listed
         .into_iter()
-        .map(|(agree, id)| {
-            let cells: Vec<String> = report
-                .agents
-                .iter()
-                .map(|a| {
-                    a.get(&id).map_or("-".into(), |e| {
-                        format!("{} / {}", paint(e.behavior, colour), paint(e.behavior_close, colour))
-                    })
-                })
-                .collect();
-            ((agree, cells), id)
+        .map(|(agree, id)| ((agree, verdict_pairs(report, &id, colour)), id))
+        .collect()
+}
+
+/// Each agent's `behavior / behaviorClose` for case `id` (`-` where it has
+/// no such case).
+fn verdict_pairs(report: &Report, id: &str, colour: bool) -> Vec<String> {
+    report
+        .agents
+        .iter()
+        .map(|a| {
+            a.get(id).map_or("-".into(), |e| {
+                format!("{} / {}", paint(e.behavior, colour), paint(e.behavior_close, colour))
+            })
         })
-        .collect();
-    let groups = runs(keyed);
-    if !groups.is_empty() {
-        let mut d = Builder::default();
-        let mut head = vec!["Cases".to_string(), "Agents".to_string()];
-        head.extend(report.agents.iter().map(|a| a.name.clone()));
-        d.push_record(head);
-        for ((agree, cells), ids) in groups {
-            let mut r = vec![
-                label_of(&ids, &all),
-                if agree { "agree" } else { "disagree" }.to_string(),
-            ];
-            r.extend(cells);
-            d.push_record(r);
-        }
-        out.push_str(&format!(
-            "Cases not OK for some agent ({} where the agents disagree, first):\n",
-            dis.len()
-        ));
-        out.push_str(&draw(d, width));
-    }
-    out
+        .collect()
 }
 
 /// The counts of every case of an agent.

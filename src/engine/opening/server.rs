@@ -359,11 +359,7 @@ impl Answered {
                 "The server upgraded without permessage-deflate.".into(),
                 Some(None),
             ),
-            (Some(Ok(a)), _) => (
-                Behavior::Ok,
-                "The server's answer fits the request.".into(),
-                Some(a.clone()),
-            ),
+            (Some(Ok(a)), _) => (Behavior::Ok, "The server's answer fits the request.".into(), Some(*a)),
             (None, None) => (
                 Behavior::Failed,
                 format!("The server refused a valid request with HTTP {status}."),
