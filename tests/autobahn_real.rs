@@ -51,9 +51,7 @@ fn native_test_server(url: &str, cases: &str, out: &Path) {
 
 #[test]
 fn reference_server_all_517_real_and_native_agree() {
-    if !have(&[Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let before = docker_state();
@@ -73,9 +71,7 @@ fn reference_server_all_517_real_and_native_agree() {
 
 #[test]
 fn python_websockets_server_sections_1_to_10_real_and_native_agree() {
-    if !have(&[Need::AutobahnImage, Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::AutobahnImage, Need::PythonWebsockets);
     let _t = turn();
     let image = real_autobahn_image();
     let (_server, port) = websockets_server();
@@ -93,9 +89,7 @@ fn python_websockets_server_sections_1_to_10_real_and_native_agree() {
 
 #[test]
 fn reference_client_sections_1_to_10_real_and_native_agree() {
-    if !have(&[Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let before = docker_state();
@@ -137,9 +131,7 @@ fn reference_client_sections_1_to_10_real_and_native_agree() {
 /// server in its own container (wsspec:local).
 #[test]
 fn compose_flow_with_the_real_image_agrees_with_the_native_run() {
-    if !have(&[Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let o = Command::new("bash")
@@ -226,9 +218,7 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[test]
 fn signals_stop_the_container_and_leave_nothing_behind() {
-    if !have(&[Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let dir = tempfile::tempdir().unwrap();
@@ -295,9 +285,7 @@ fn signals_stop_the_container_and_leave_nothing_behind() {
 
 #[test]
 fn a_taken_port_a_dead_host_and_a_failed_run_are_one_line_and_keep_the_old_reports() {
-    if !have(&[Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let before = docker_state();

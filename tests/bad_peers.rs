@@ -311,9 +311,7 @@ fn connections_for(mode: &str, cases: &str) -> (usize, Vec<Value>) {
 /// it is not run again, though load could explain its failure.
 #[test]
 fn a_case_that_had_the_peer_to_itself_is_not_run_again() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (opened, reports) = connections_for("silent", "1.1.1");
     assert_eq!(reports[0]["behavior"], "FAILED", "{:#}", reports[0]);
     assert_eq!(opened, 1, "the lone case was run again");
@@ -323,9 +321,7 @@ fn a_case_that_had_the_peer_to_itself_is_not_run_again() {
 /// or not: its failures among other cases are not run again.
 #[test]
 fn a_wrong_answer_among_others_is_not_run_again() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (opened, reports) = connections_for("text-as-binary", "1.1.1,1.1.2,1.1.3,1.2.1,1.2.2,1.2.3");
     let failed = reports.iter().filter(|r| r["behavior"] == "FAILED").count();
     assert_eq!(failed, 3, "{reports:#?}");
@@ -337,9 +333,7 @@ fn a_wrong_answer_among_others_is_not_run_again() {
 /// a case that must run alone (9.1.1) does not wait for it to end.
 #[test]
 fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     require_websockets();
     let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
     let out = tempfile::tempdir().unwrap();
@@ -374,9 +368,7 @@ fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
 /// report says what the crowded run saw.
 #[test]
 fn a_peer_that_breaks_under_concurrent_connections_gets_its_lone_verdicts() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (_peer, port) = python_server("crowd_sensitive_server.py");
     let (code, reports, err) = run_cases(port, "1.1.1,1.1.2,1.1.3,1.1.4,1.1.5,1.1.6,1.1.7,1.1.8");
     assert_eq!(code, Some(0), "{err}");

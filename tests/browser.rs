@@ -86,9 +86,7 @@ fn ci_cases() -> String {
 
 #[test]
 fn chromium_over_ws_and_wss_matches_its_record() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     require_chromium();
     let cases = ci_cases();
@@ -105,9 +103,7 @@ fn chromium_over_ws_and_wss_matches_its_record() {
 #[test]
 #[ignore = "about 15 minutes: scripts/slow-tests.sh"]
 fn chromium_all_of_1_to_10_and_12_13() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     require_chromium();
     let (got, took) = browser("1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*,12.*,13.*", false);

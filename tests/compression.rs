@@ -34,9 +34,7 @@ fn run_against(url: Option<&str>, cases: &str, oracle: &str, exit: i32) -> usize
 #[test]
 #[ignore = "minutes long; scripts/slow-tests.sh runs it"]
 fn python_websockets_server_all_216_match_its_oracle() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = websockets_server();
     let url = format!("ws://127.0.0.1:{port}");
@@ -49,9 +47,7 @@ fn python_websockets_server_all_216_match_its_oracle() {
 /// Every kind of content and every parameter set, in the smaller sizes.
 #[test]
 fn python_websockets_server_a_subset_of_each_kind_matches_its_oracle() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = websockets_server();
     let url = format!("ws://127.0.0.1:{port}");
@@ -82,9 +78,7 @@ fn reference_server_declines_and_all_216_are_unimplemented() {
 
 #[test]
 fn node_ws_server_matches_its_oracle() {
-    if !have(&[Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::NodeWs);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = ws_server();
     let url = format!("ws://127.0.0.1:{port}");
@@ -94,9 +88,7 @@ fn node_ws_server_matches_its_oracle() {
 
 #[test]
 fn python_websockets_client_compresses_too() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     require_websockets();
     let out = tempfile::tempdir().unwrap();

@@ -85,9 +85,7 @@ fn shipped_cases_against_the_reference_server() {
 
 #[test]
 fn shipped_cases_against_python_websockets() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = websockets_server();
     assert_expected(
@@ -98,9 +96,7 @@ fn shipped_cases_against_python_websockets() {
 
 #[test]
 fn shipped_cases_against_node_ws() {
-    if !have(&[Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::NodeWs);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = ws_server();
     assert_expected(
@@ -144,9 +140,7 @@ fn assert_ports_match(url: Option<&str>) {
 
 #[test]
 fn autobahn_cases_in_the_format_give_the_builtin_verdicts() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     assert_ports_match(None);
     let (_peer, port) = websockets_server();

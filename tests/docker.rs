@@ -53,9 +53,7 @@ fn echo_server() -> (Peer, u16) {
 
 #[test]
 fn compose_flow_with_the_stand_in_image() {
-    if !have(&[Need::Docker]) {
-        return;
-    }
+    needs!(Need::Docker);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
     let dir = compose_dir();
@@ -88,9 +86,7 @@ fn compose_flow_with_the_stand_in_image() {
 
 #[test]
 fn autobahn_commands_in_both_roles_and_clean_up() {
-    if !have(&[Need::Docker]) {
-        return;
-    }
+    needs!(Need::Docker);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
     let (_server, port) = echo_server();
@@ -158,9 +154,7 @@ fn one_line_exit_2(args: &[&str], path_env: Option<&str>, needle: &str) {
 
 #[test]
 fn failures_are_one_line_and_leave_nothing_running() {
-    if !have(&[Need::Docker]) {
-        return;
-    }
+    needs!(Need::Docker);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
     let dir = tempfile::tempdir().unwrap();
@@ -281,9 +275,7 @@ fn wstest_is_a_drop_in_for_the_real_command_line() {
 /// with its last line, at once, and removed with its volumes.
 #[test]
 fn a_container_that_exits_early_is_reported_with_its_last_line() {
-    if !have(&[Need::Docker]) {
-        return;
-    }
+    needs!(Need::Docker);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
     let before = docker_state();

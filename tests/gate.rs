@@ -158,9 +158,7 @@ fn regressions_show_in_every_format() {
 /// regression, and the report says which outcomes were seen.
 #[test]
 fn retries_tell_a_flaky_peer_from_a_regression() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (_peer, port) = python_server("racing_server.py");
     let dir = tempfile::tempdir().unwrap();
     let mut all = ids("1.1", 8);

@@ -70,9 +70,7 @@ fn url(port: u16) -> String {
 
 #[test]
 fn servers_reference_websockets_and_ws() {
-    if !have(&[Need::PythonWebsockets, Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets, Need::NodeWs);
     let _turn = turn();
     assert_expected("server-reference", &against_server(None));
     let (_peer, port) = websockets_server();
@@ -83,15 +81,13 @@ fn servers_reference_websockets_and_ws() {
 
 #[test]
 fn servers_of_the_zoo() {
-    if !have(&[
+    needs!(
         Need::Zoo("gorilla-echo"),
         Need::Zoo("websocketpp-echo"),
         Need::Zoo("lws-echo"),
         Need::Zoo("jetty-echo"),
-        Need::Zoo("aiohttp-echo"),
-    ]) {
-        return;
-    }
+        Need::Zoo("aiohttp-echo")
+    );
     let _turn = turn();
     for name in [
         "gorilla-echo",
@@ -110,9 +106,7 @@ fn servers_of_the_zoo() {
 
 #[test]
 fn clients_reference_websockets_and_ws() {
-    if !have(&[Need::PythonWebsockets, Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets, Need::NodeWs);
     let _turn = turn();
     let got = against_client(|base| {
         let mut c = wsspec();
@@ -163,9 +157,7 @@ fn the_section_is_opt_in_and_listed() {
 /// the section fails it, with the clause in the reason.
 #[test]
 fn a_server_that_upgrades_anything_fails_the_refusals() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let (_peer, port) = python_peer("upgrade_anything.py", &[], &[]);
     let out = tempfile::tempdir().unwrap();
     let o = run(&[

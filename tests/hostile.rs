@@ -134,44 +134,34 @@ const FEW: &[&str] = &["1.1.2", "2.1", "5.1", "6.1.1", "7.1.1", "9.1.1"];
 
 #[test]
 fn a_server_flooding_empty_continuation_frames() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (_, index) = against_hostile_then_good("flood-continue", FEW, "32", Duration::from_secs(120));
     assert_eq!(index["hostile"]["2.1"]["behavior"], "FAILED");
 }
 
 #[test]
 fn a_server_flooding_text() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (_, index) = against_hostile_then_good("flood-text", FEW, "32", Duration::from_secs(120));
     assert_eq!(index["hostile"]["1.1.2"]["behavior"], "FAILED");
 }
 
 #[test]
 fn a_server_flooding_pings_without_reading_our_pongs() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (m, index) = against_hostile_then_good("flood-pings", FEW, "32", Duration::from_secs(120));
     assert_eq!(index["hostile"]["2.1"]["behavior"], "FAILED", "{}", m.stderr);
 }
 
 #[test]
 fn a_server_sending_data_after_its_close() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     against_hostile_then_good("after-close", FEW, "32", Duration::from_secs(120));
 }
 
 #[test]
 fn a_server_declaring_a_frame_of_2_to_the_63() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let (_, index) = against_hostile_then_good("huge-header", FEW, "32", Duration::from_secs(120));
     assert_eq!(index["hostile"]["1.1.2"]["behavior"], "FAILED");
 }
@@ -180,9 +170,7 @@ fn a_server_declaring_a_frame_of_2_to_the_63() {
 /// a gigabyte.
 #[test]
 fn a_server_answering_every_case_with_64_mib() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let cases: Vec<String> = (1..=8)
         .map(|i| format!("1.1.{i}"))
         .chain((1..=8).map(|i| format!("1.2.{i}")))
@@ -196,9 +184,7 @@ fn a_server_answering_every_case_with_64_mib() {
 /// said as such, not as a bare "it was not".
 #[test]
 fn a_kill_during_closing_says_so() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let (_bad, port) = hostile_server("flood-text", None);
     let out = tempfile::tempdir().unwrap();
     let o = run(&[
@@ -220,9 +206,7 @@ fn a_kill_during_closing_says_so() {
 
 #[test]
 fn a_300_character_server_name_loses_no_report() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let name = "N".repeat(300);
     let (_peer, port) = hostile_server("echo", Some(&name));
     let out = tempfile::tempdir().unwrap();
@@ -320,9 +304,7 @@ fn hostile_client(mode: &str, port: u16, agent: &str, n: usize) {
 /// another's reports, and "good" and "good!" must not share files.
 #[test]
 fn client_names_never_cost_a_report() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let out = tempfile::tempdir().unwrap();
     let (mut server, port) = fuzzing_server_serving(out.path(), "1.1.1,1.1.2");
     let long = "L".repeat(300);
@@ -375,9 +357,7 @@ fn fuzzing_server_serving(out: &Path, cases: &str) -> (std::process::Child, u16)
 /// `--once` when the client ran no case: nothing was tested, so not green.
 #[test]
 fn once_with_no_case_run_is_not_a_pass() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let out = tempfile::tempdir().unwrap();
     let (child, port) = fuzzing_server(out.path(), &[]);
     hostile_client("only-update", port, "lazy", 0);
@@ -390,9 +370,7 @@ fn once_with_no_case_run_is_not_a_pass() {
 /// A client flooding empty continuation frames on every case: bounded.
 #[test]
 fn a_client_flooding_empty_continuation_frames() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let out = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = wsspec();
@@ -424,9 +402,7 @@ fn a_client_flooding_empty_continuation_frames() {
 /// limit gets a 503; the next proper client is served either way.
 #[test]
 fn bad_requests_and_crowds_get_http_answers() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let out = tempfile::tempdir().unwrap();
     let (mut server, port) = fuzzing_server_serving(out.path(), "1.1.1");
     let answer = |request: &[u8]| {

@@ -52,9 +52,7 @@ const NO_COMPRESSION: [&str; 2] = ["--exclude", "12.*,13.*"];
 
 #[test]
 fn python_websockets_client_matches_its_oracle() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     require_websockets();
     let mut c = std::process::Command::new(python());
@@ -67,9 +65,7 @@ fn python_websockets_client_matches_its_oracle() {
 
 #[test]
 fn node_ws_client_matches_the_ws_oracle() {
-    if !have(&[Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::NodeWs);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     require_node_ws();
     let mut c = node();

@@ -62,9 +62,7 @@ fn reference_echo_server_matches_the_tungstenite_oracle() {
 
 #[test]
 fn python_websockets_server_matches_its_oracle() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = websockets_server();
     let url = format!("ws://127.0.0.1:{port}");
@@ -78,9 +76,7 @@ fn python_websockets_server_matches_its_oracle() {
 
 #[test]
 fn node_ws_server_matches_the_ws_oracle() {
-    if !have(&[Need::NodeWs]) {
-        return;
-    }
+    needs!(Need::NodeWs);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_peer, port) = ws_server();
     let url = format!("ws://127.0.0.1:{port}");

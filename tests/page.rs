@@ -135,9 +135,7 @@ fn attr<'a>(dom: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn eight_agents_views_search_links_and_verdicts() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let dir = tempfile::tempdir().unwrap();
     let (page, names) = page(dir.path(), 8);
     let all = load(&page, "", Some("page-8-agents.png"));
@@ -181,9 +179,7 @@ fn eight_agents_views_search_links_and_verdicts() {
 
 #[test]
 fn fifteen_agents_fit_1400_pixels_and_thirty_load() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let dir = tempfile::tempdir().unwrap();
     let (page15, _) = page(dir.path(), 15);
     let dom = load(&page15, "", Some("page-15-agents.png"));
@@ -220,9 +216,7 @@ fn fifteen_agents_fit_1400_pixels_and_thirty_load() {
 
 #[test]
 fn one_agent_page_has_no_differences_to_show() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let dir = tempfile::tempdir().unwrap();
     let (page, _) = page(dir.path(), 1);
     assert!(rows(&load(&page, "view=differ", None)).is_empty());

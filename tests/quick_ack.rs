@@ -12,9 +12,7 @@ use common::*;
 
 #[test]
 fn nagle_bound_peer_round_trips_do_not_wait_for_delayed_acks() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let stats = tempfile::NamedTempFile::new().unwrap();
     let port = free_port();
     let mut peer = Peer(

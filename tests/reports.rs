@@ -82,9 +82,7 @@ fn oracle_and_fresh_run_render_in_all_formats() {
 
 #[test]
 fn html_loads_in_chromium_with_the_right_counts() {
-    if !have(&[Need::Chromium]) {
-        return;
-    }
+    needs!(Need::Chromium);
     let dir = tempfile::tempdir().unwrap();
     let fresh = fresh_run(dir.path());
     let oracle = repo("tests/oracles/tungstenite-server.json");
@@ -127,9 +125,7 @@ fn html_loads_in_chromium_with_the_right_counts() {
 
 #[test]
 fn junit_is_read_by_a_real_junit_parser() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let dir = tempfile::tempdir().unwrap();
     let (_peer, port) = websockets_server();
     let out = dir.path().join("ws");
@@ -502,9 +498,7 @@ fn junit_failures_carry_what_a_ci_shows() {
 /// loopback by Python's http.server).
 #[test]
 fn reports_and_baselines_by_http_url() {
-    if !have(&[Need::Python]) {
-        return;
-    }
+    needs!(Need::Python);
     let port = free_port();
     let mut server = Peer(
         Command::new(python())

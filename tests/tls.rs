@@ -111,9 +111,7 @@ fn reference_server_same_verdicts_over_wss() {
 
 #[test]
 fn python_websockets_server_same_verdicts_over_wss() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = turn();
     require_websockets();
     let dir = tempfile::tempdir().unwrap();
@@ -136,9 +134,7 @@ fn python_websockets_server_same_verdicts_over_wss() {
 /// get the verdicts they get over ws://.
 #[test]
 fn clients_same_verdicts_over_wss_with_a_self_signed_certificate() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = turn();
     require_websockets();
     let dir = tempfile::tempdir().unwrap();
@@ -251,9 +247,7 @@ fn every_tls_failure_is_one_line_and_exit_2() {
 #[test]
 #[ignore = "minutes: scripts/slow-tests.sh"]
 fn everything_over_wss_as_over_ws() {
-    if !have(&[Need::PythonWebsockets]) {
-        return;
-    }
+    needs!(Need::PythonWebsockets);
     let _turn = turn();
     require_websockets();
     let dir = tempfile::tempdir().unwrap();

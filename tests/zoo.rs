@@ -127,17 +127,13 @@ const LWS_RACES: Races = &[
 
 #[test]
 fn gorilla_matches_the_real_autobahn() {
-    if !have(&[Need::Zoo("gorilla-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("gorilla-echo"), Need::Testdata);
     assert_eq!(matches_its_oracle("gorilla-echo", "gorilla", &ci_selection(), &[]), 433);
 }
 
 #[test]
 fn websocketpp_matches_the_real_autobahn() {
-    if !have(&[Need::Zoo("websocketpp-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("websocketpp-echo"), Need::Testdata);
     assert_eq!(
         matches_its_oracle("websocketpp-echo", "websocketpp", &ci_selection(), &[]),
         433
@@ -150,9 +146,7 @@ fn websocketpp_matches_the_real_autobahn() {
 /// Autobahn does.
 #[test]
 fn libwebsockets_matches_the_real_autobahn() {
-    if !have(&[Need::Zoo("lws-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("lws-echo"), Need::Testdata);
     assert_eq!(
         matches_its_oracle("lws-echo", "libwebsockets", &ci_selection(), LWS_RACES),
         433
@@ -162,27 +156,21 @@ fn libwebsockets_matches_the_real_autobahn() {
 #[test]
 #[ignore = "4 minutes: scripts/slow-tests.sh"]
 fn gorilla_all_517_match_the_real_autobahn() {
-    if !have(&[Need::Zoo("gorilla-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("gorilla-echo"), Need::Testdata);
     assert_eq!(matches_its_oracle("gorilla-echo", "gorilla", "*", &[]), 517);
 }
 
 #[test]
 #[ignore = "9 minutes: scripts/slow-tests.sh"]
 fn websocketpp_all_517_match_the_real_autobahn() {
-    if !have(&[Need::Zoo("websocketpp-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("websocketpp-echo"), Need::Testdata);
     assert_eq!(matches_its_oracle("websocketpp-echo", "websocketpp", "*", &[]), 517);
 }
 
 #[test]
 #[ignore = "4 minutes: scripts/slow-tests.sh"]
 fn libwebsockets_all_517_match_the_real_autobahn() {
-    if !have(&[Need::Zoo("lws-echo"), Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Zoo("lws-echo"), Need::Testdata);
     assert_eq!(matches_its_oracle("lws-echo", "libwebsockets", "*", LWS_RACES), 517);
 }
 
@@ -204,9 +192,7 @@ const HYPERCORN_EITHER: Races = &[
 /// cases up to 32 KiB, against the real Autobahn's verdicts on that build.
 #[test]
 fn hypercorn_matches_the_real_autobahn() {
-    if !have(&[Need::Hypercorn, Need::Testdata]) {
-        return;
-    }
+    needs!(Need::Hypercorn, Need::Testdata);
     let _t = turn();
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
     let theirs = read_json(&repo("tests/oracles/zoo/hypercorn-server.json"));
@@ -223,9 +209,7 @@ fn hypercorn_matches_the_real_autobahn() {
 /// pace, both verdicts come out of 20 runs.
 #[test]
 fn hypercorn_races_at_autobahns_pace() {
-    if !have(&[Need::Hypercorn]) {
-        return;
-    }
+    needs!(Need::Hypercorn);
     let _t = turn();
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
     let mut seen = std::collections::BTreeMap::new();
@@ -246,9 +230,7 @@ fn hypercorn_races_at_autobahns_pace() {
 /// image and natively on the same server in the same test.
 #[test]
 fn hypercorn_section_4_live_against_the_real_image() {
-    if !have(&[Need::Hypercorn, Need::AutobahnImage]) {
-        return;
-    }
+    needs!(Need::Hypercorn, Need::AutobahnImage);
     let _t = turn();
     let image = real_autobahn_image();
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
@@ -262,14 +244,12 @@ fn hypercorn_section_4_live_against_the_real_image() {
 /// same server in the same test: every content kind, every parameter set.
 #[test]
 fn a_dozen_compression_cases_live_against_the_real_image() {
-    if !have(&[
+    needs!(
         Need::AutobahnImage,
         Need::Zoo("gorilla-echo"),
         Need::Zoo("websocketpp-echo"),
-        Need::Zoo("lws-echo"),
-    ]) {
-        return;
-    }
+        Need::Zoo("lws-echo")
+    );
     let _t = turn();
     let image = real_autobahn_image();
     let cases = "12.1.3,12.2.3,12.3.3,12.4.3,12.5.3,13.1.2,13.2.2,13.3.2,13.4.2,13.5.2,13.6.2,13.7.2";
@@ -289,9 +269,7 @@ fn a_dozen_compression_cases_live_against_the_real_image() {
 /// which the report says as a finding, not as the verdict.
 #[test]
 fn an_answer_that_ignores_the_offer_runs_the_case_and_is_a_finding() {
-    if !have(&[Need::Zoo("gorilla-echo")]) {
-        return;
-    }
+    needs!(Need::Zoo("gorilla-echo"));
     let _t = turn();
     let (_peer, port) = zoo_server("gorilla-echo");
     let out = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 
 pub mod needs;
 #[allow(unused_imports)]
-pub use needs::{Need, have};
+pub(crate) use needs::{Need, have, needs};
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

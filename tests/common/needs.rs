@@ -1,6 +1,6 @@
 //! What a test needs beyond Rust, and what happens when it is missing.
 //!
-//! `if !have(&[Need::NodeWs]) { return; }` at the top of a test: when everything is there
+//! `needs!(Need::NodeWs);` at the top of a test: when everything is there
 //! the test runs. When something is missing, plain `cargo test` prints one
 //! line (`skipped <test>: needs <what>: <how to get it>`) and the test
 //! passes without running. `scripts/test.sh` (the README's test command,
@@ -107,6 +107,19 @@ pub fn have(needs: &[Need]) -> bool {
     let _ = writeln!(std::io::stderr(), "skipped {line}");
     false
 }
+
+/// Returns from the test, after one line, when a need is missing:
+/// `needs!(Need::PythonWebsockets, Need::NodeWs);`.
+#[allow(unused_macros)]
+macro_rules! needs {
+    ($($need:expr),+ $(,)?) => {
+        if !$crate::common::have(&[$($need),+]) {
+            return;
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use needs;
 
 fn runs(c: &mut Command) -> bool {
     c.stdout(Stdio::null())
