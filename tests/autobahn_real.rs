@@ -87,6 +87,32 @@ fn python_websockets_server_sections_1_to_10_real_and_native_agree() {
     assert_eq!(assert_same_verdicts(&ours, &index(&real), all), 301);
 }
 
+/// A case whose events already differ from every expected one cannot come
+/// to pass: wsspec brings its 10 s kill timer forward to 1 s, and the real
+/// image, which waits the 10 s out, gives the same two verdicts.
+#[test]
+fn a_decided_case_is_let_go_with_the_real_verdicts() {
+    needs!(Need::AutobahnImage, Need::PythonWebsockets);
+    let _t = turn();
+    let image = real_autobahn_image();
+    let (_server, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
+    let url = format!("ws://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let (real, native) = (dir.path().join("real"), dir.path().join("native"));
+    let cases = "1.1.6,10.1.1";
+    real_test_server(&image, &url, cases, &real);
+    native_test_server(&url, cases, &native);
+    assert_eq!(assert_same_verdicts(&index(&native), &index(&real), all), 2);
+    for (id, entry) in only_agent(&index(&native)) {
+        assert_eq!(entry["behavior"], "FAILED", "{id}: {entry}");
+        let case = read_json(&native.join(entry["reportfile"].as_str().unwrap()));
+        let log = case["wirelog"].as_array().unwrap();
+        assert!(log.iter().any(|row| row[0] == "KLD"), "{id}: no KLD row in {log:?}");
+        let ms = case["duration"].as_u64().unwrap();
+        assert!(ms < 10_000, "{id} waited its whole kill timer: {ms} ms");
+    }
+}
+
 #[test]
 fn reference_client_sections_1_to_10_real_and_native_agree() {
     needs!(Need::AutobahnImage);

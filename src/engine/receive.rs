@@ -454,5 +454,6 @@ impl Session<'_> {
             self.send_close(code, None, false);
         }
         self.wake_if_waited_for();
+        self.hasten_kill_if_decided();
     }
 }

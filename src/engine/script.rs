@@ -18,6 +18,7 @@ impl Session<'_> {
                 self.pc = script.len();
             }
         }
+        self.hasten_kill_if_decided();
     }
 
     /// One step; false stops the script.

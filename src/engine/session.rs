@@ -184,6 +184,14 @@ pub struct Session<'c> {
     pub reply_backlog: u64,
 }
 
+/// How long a case whose `behavior` is decided still gives the peer before
+/// its kill timer fires, when the timer is further off: the one second
+/// most cases give a peer. Events that already differ from every expected
+/// sequence cannot come to match one, so only the close is left to see,
+/// and a peer that failed the case is not waited out for 10 s (1.1.6-1.1.8,
+/// 10.1.1) where one that passed it is let go at once.
+pub const DECIDED_KILL: Duration = Duration::from_secs(1);
+
 /// The most pong octets that may wait unsent. A peer that floods pings and
 /// does not read our pongs would otherwise grow the queue without bound;
 /// it fails the case instead.
@@ -425,6 +433,26 @@ impl<'c> Session<'c> {
             return false;
         };
         self.state == State::Open && !outcomes.iter().any(|(_, ev)| ev.starts_with(&self.received))
+    }
+
+    /// Brings a far kill timer forward to `DECIDED_KILL` from now once
+    /// `behavior` is decided and the script has run to its end (a step
+    /// still to come could change how the peer closes). Logged as `KLD`.
+    pub(super) fn hasten_kill_if_decided(&mut self) {
+        if self.pc < self.case.script.len() || self.waiting.is_some() || !self.departed() {
+            return;
+        }
+        let by = self.now + DECIDED_KILL;
+        let mut hastened = false;
+        for (at, t) in &mut self.timers {
+            if *t == Timer::Kill && *at > by {
+                *at = by;
+                hastened = true;
+            }
+        }
+        if hastened {
+            self.log.timer(json!(["KLD", DECIDED_KILL.as_secs_f64()]));
+        }
     }
 
     /// The case ran past its bound: drop, recording why.

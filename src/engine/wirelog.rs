@@ -173,7 +173,8 @@ impl WireLog {
     }
 
     /// A timer row: `CT`/`CTE` (continue later), `KL`/`KLE` (kill after),
-    /// `TI`/`TIE` (close after), with the delay or tag as Autobahn writes them.
+    /// `TI`/`TIE` (close after), with the delay or tag as Autobahn writes
+    /// them; and ours, `KLD` (the kill brought forward, `behavior` decided).
     pub fn timer(&mut self, row: Value) {
         self.push_always(row);
     }
