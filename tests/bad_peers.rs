@@ -363,6 +363,41 @@ fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
     );
 }
 
+/// A case whose `behavior` is decided only waits to see the peer close:
+/// it gives its slot to the next case. With `--jobs 1`, 1.2.1 (binary,
+/// echoed correctly) runs while 1.1.6 (text echoed as binary) waits out
+/// its kill timer, not after.
+#[test]
+fn a_decided_case_gives_its_slot_to_the_next() {
+    needs!(Need::PythonWebsockets);
+    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--cases",
+        "1.1.6,1.2.1",
+        "--jobs",
+        "1",
+        "--agent",
+        "bad",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let ended = |id: &str| {
+        std::fs::metadata(out.path().join(format!("bad_case_{id}.json")))
+            .and_then(|m| m.modified())
+            .unwrap()
+    };
+    let (decided, next) = (ended("1_1_6"), ended("1_2_1"));
+    assert!(
+        next + std::time::Duration::from_millis(500) < decided,
+        "1.2.1 ended {:?} after 1.1.6",
+        next.duration_since(decided).unwrap_or_default()
+    );
+}
+
 /// Autobahn runs one case at a time. A server that fails only while another
 /// connection is open must get Autobahn's verdict, not one made by our
 /// schedule: a case that fails among others is run again alone, and the

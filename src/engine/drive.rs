@@ -306,7 +306,8 @@ impl Quietness {
             // at once. A pause that ends by its timer waits in timer_fired.
             match now {
                 Quiet::No => t.answer(),
-                _ => t.pause(),
+                Quiet::Pause => t.pause(),
+                Quiet::Departed => t.decided(),
             }
         }
         self.now = now;

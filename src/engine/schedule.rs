@@ -24,7 +24,7 @@ use futures_util::stream::FuturesUnordered;
 use super::drive::run_client_case;
 use super::outcome::{CaseOutcome, Progress, Sink, Summary};
 use super::session::SessionOptions;
-use super::share::{Company, Share};
+use super::share::{Company, Share, Slot};
 use super::verdict::{Departure, settled};
 use crate::catalogue::{Behavior, Case};
 use crate::clock::utc_now;
@@ -32,6 +32,12 @@ use crate::target::Target;
 
 /// Compression cases running at once.
 const COMPRESSION_AT_ONCE: usize = 1;
+
+/// Connections whose `behavior` is decided that may stay open besides the
+/// `jobs` busy ones, in multiples of `jobs`: a peer failing a hundred cases
+/// with a kill timer each (6.x against a peer that echoes text as binary)
+/// keeps that many waiting at once.
+const DECIDED_OPEN: usize = 3;
 
 /// Lone runs of one case, at most, while each of them still finds company
 /// (a peer that answers during a pause may join an exclusive turn).
@@ -159,7 +165,7 @@ impl Runner<'_> {
 
     /// One run of a case in a task of its own, alone or among others, with
     /// the company it had.
-    async fn run(&self, index: usize, case: Arc<Case>, alone: bool) -> (CaseOutcome, Company) {
+    async fn run(&self, index: usize, case: Arc<Case>, alone: bool, slot: Slot) -> (CaseOutcome, Company) {
         self.progress.started(&case.id);
         let (target, agent, opts) = (self.target.clone(), self.agent.to_string(), self.opts.clone());
         let (share, compressing, breaker) = (self.share.clone(), self.compressing.clone(), self.breaker.clone());
@@ -171,7 +177,7 @@ impl Runner<'_> {
                 crate::catalogue::Check::Compressed { .. } => compressing.acquire_owned().await.ok(),
                 _ => None,
             };
-            let mut turn = share.enter(alone).await;
+            let mut turn = share.enter(alone, Some(slot)).await;
             // Asked once the turn is ours: the wait for it may be when the
             // server was given up.
             let skip = {
@@ -227,7 +233,8 @@ impl Runner<'_> {
     /// replaces the first one's in the sink.
     async fn confirm(&self, first: Summary, case: Arc<Case>) -> Summary {
         for tries in 1.. {
-            let (again, company) = self.run(first.index, case.clone(), true).await;
+            let slot = self.share.slot().await;
+            let (again, company) = self.run(first.index, case.clone(), true, slot).await;
             if !company.alone() && tries < LONE_TRIES && again.opened() {
                 continue;
             }
@@ -268,7 +275,7 @@ pub async fn run_against_server(
         opts,
         progress,
         sink,
-        share: Share::new(),
+        share: Share::new(jobs),
         compressing: Arc::new(tokio::sync::Semaphore::new(COMPRESSION_AT_ONCE)),
         breaker: Arc::default(),
     };
@@ -279,12 +286,21 @@ pub async fn run_against_server(
     // kill timer (10.1.1: 10 s) is better started before them.
     let mut order: Vec<usize> = (0..cases.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(cases[i].required_wait()), cases[i].alone));
-    let mut first = futures_util::stream::iter(order)
-        .map(|i| {
-            let (runner, case) = (&runner, cases[i].clone());
-            async move { (i + 1, runner.run(i + 1, case.clone(), case.alone).await) }
+    // Slots are taken one after another in that order. A case whose
+    // `behavior` is decided gives its slot to the next one and only waits
+    // to see the peer close: up to `DECIDED_OPEN` times `jobs` of those
+    // stay open besides the busy ones.
+    let first = futures_util::stream::iter(order)
+        .then(|i| {
+            let share = runner.share.clone();
+            async move { (i, share.slot().await) }
         })
-        .buffer_unordered(jobs.max(1));
+        .map(|(i, slot)| {
+            let (runner, case) = (&runner, cases[i].clone());
+            async move { (i + 1, runner.run(i + 1, case.clone(), case.alone, slot).await) }
+        })
+        .buffer_unordered((1 + DECIDED_OPEN) * jobs.max(1));
+    let mut first = std::pin::pin!(first);
     let mut confirming = FuturesUnordered::new();
     let mut out = Vec::with_capacity(cases.len());
     loop {
@@ -302,7 +318,6 @@ pub async fn run_against_server(
             else => break,
         }
     }
-    drop(first);
     out.sort_by_key(|o| o.index);
     let b = runner.breaker();
     let stop = match (b.dead, b.opened_any) {

@@ -18,23 +18,31 @@
 //!   from its connect on: a connection left open and idle beside a busy one
 //!   can upset a peer (libwebsockets 4.1.6 then stalled both, 9.1.4 and
 //!   13.6.6 FAILED), so a lone case does not connect ahead of its turn.
-//! - Exclusive turns go before shared ones that are asked for later, and
-//!   a case back from a pause goes before lone cases not yet started and
-//!   waits only for those busy now, so its pause lasts what its script
-//!   says.
+//! - Turns go in the order they are asked for: an exclusive turn goes
+//!   before shared ones asked for later, and after those asked for first
+//!   (else a chain of lone cases would starve a shared case that came
+//!   before them). A case back from a pause goes before everyone not yet
+//!   busy and waits only for those busy now, so its pause lasts what its
+//!   script says.
 //! - Our own writes after a pause wait for the turn again. An answer to the
 //!   peer (it closed during our pause) does not wait: holding back a close
 //!   reply would change the close's verdict. Such an answer may overlap an
 //!   exclusive turn, and is then recorded as any overlap is.
+//! - A run holds at most `jobs` connections that are busy or pausing (a
+//!   *slot* each). A connection whose `behavior` is decided gives its slot
+//!   back: it only waits for a timer to see how the peer closes, and a peer
+//!   that fails a hundred cases would otherwise keep every slot waiting.
+//!   The schedule keeps at most three times as many decided connections
+//!   open besides (`schedule::DECIDED_OPEN`).
 //! - Every busy stretch that overlaps another's marks both cases crowded at
 //!   that instant. A case never crowded, or not in the last `LONE_STRETCH`
 //!   of its run, had the peer to itself: its verdict is a lone verdict.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// How long a case must have had the peer to itself at the end of its run
 /// for its verdict to count as a lone one although it was crowded earlier:
@@ -47,36 +55,64 @@ pub struct Share {
     gate: Mutex<Gate>,
     gate_moved: Notify,
     state: Mutex<Crowd>,
+    /// Connections busy or pausing (not decided): `jobs` at most.
+    slots: Arc<Semaphore>,
 }
 
-impl Default for Share {
-    fn default() -> Share {
-        Share {
-            gate: Mutex::default(),
-            gate_moved: Notify::new(),
-            state: Mutex::default(),
-        }
-    }
-}
+/// A place among the `jobs` connections busy or pausing at once.
+pub type Slot = OwnedSemaphorePermit;
 
-/// Who holds a turn, and how many wait for an exclusive one.
+/// Who holds a turn, and who waits for one.
 #[derive(Default)]
 struct Gate {
     shared: usize,
     exclusive: bool,
-    waiting_exclusive: usize,
-    /// Of those, cases back from a pause: they go before new ones.
+    /// Tickets are handed out in the order turns are asked for.
+    next_ticket: u64,
+    /// The tickets of those waiting, by the turn they wait for.
+    waiting_shared: BTreeSet<u64>,
+    waiting_exclusive: BTreeSet<u64>,
+    /// Cases back from a pause waiting for an exclusive turn: they go
+    /// before everyone not yet busy.
     waiting_resume: usize,
 }
 
 impl Gate {
-    fn may_take(&self, exclusive: bool, resuming: bool) -> bool {
+    fn may_take(&self, exclusive: bool, resuming: bool, ticket: u64) -> bool {
+        let first = |waiting: &BTreeSet<u64>| waiting.first().is_none_or(|&t| t > ticket);
         !self.exclusive
             && match (exclusive, resuming) {
-                (false, _) => self.waiting_exclusive == 0,
+                (false, _) => first(&self.waiting_exclusive) && self.waiting_resume == 0,
                 (true, true) => self.shared == 0,
-                (true, false) => self.shared == 0 && self.waiting_resume == 0,
+                (true, false) => {
+                    self.shared == 0
+                        && self.waiting_resume == 0
+                        && first(&self.waiting_shared)
+                        && first(&self.waiting_exclusive)
+                }
             }
+    }
+
+    /// Marks a turn asked for and not yet given as waiting, or no longer.
+    fn wait(&mut self, exclusive: bool, resuming: bool, ticket: u64, waiting: bool) {
+        if resuming {
+            self.waiting_resume = if waiting {
+                self.waiting_resume + 1
+            } else {
+                self.waiting_resume - 1
+            };
+            return;
+        }
+        let set = if exclusive {
+            &mut self.waiting_exclusive
+        } else {
+            &mut self.waiting_shared
+        };
+        if waiting {
+            set.insert(ticket);
+        } else {
+            set.remove(&ticket);
+        }
     }
 }
 
@@ -114,6 +150,8 @@ pub struct Turn {
     /// Whether it has had a turn (a later one is a resume).
     started: bool,
     busy: bool,
+    /// Its slot among the `jobs` connections, until `behavior` is decided.
+    slot: Option<Slot>,
 }
 
 /// Whether a finished case had company.
@@ -142,8 +180,24 @@ impl Company {
 }
 
 impl Share {
-    pub fn new() -> Arc<Share> {
-        Arc::new(Share::default())
+    /// The share of a run that holds at most `jobs` busy connections.
+    pub fn new(jobs: usize) -> Arc<Share> {
+        Arc::new(Share {
+            gate: Mutex::default(),
+            gate_moved: Notify::new(),
+            state: Mutex::default(),
+            slots: Arc::new(Semaphore::new(jobs.max(1))),
+        })
+    }
+
+    /// Waits for a slot, taken before the connection opens (slots are
+    /// handed out in the order they are asked for).
+    pub async fn slot(&self) -> Slot {
+        self.slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the slots are never closed")
     }
 
     fn crowd(&self) -> std::sync::MutexGuard<'_, Crowd> {
@@ -156,11 +210,10 @@ impl Share {
 
     /// Waits for a turn (see the module note for who goes first).
     async fn take(&self, exclusive: bool, resuming: bool) {
-        let count = |g: &mut Gate, by: isize| {
-            g.waiting_exclusive = g.waiting_exclusive.saturating_add_signed(by);
-            if resuming {
-                g.waiting_resume = g.waiting_resume.saturating_add_signed(by);
-            }
+        let ticket = {
+            let mut g = self.gate();
+            g.next_ticket += 1;
+            g.next_ticket
         };
         let mut queued = false;
         loop {
@@ -170,20 +223,21 @@ impl Share {
             {
                 let mut g = self.gate();
                 if queued {
-                    count(&mut g, -1);
+                    g.wait(exclusive, resuming, ticket, false);
                 }
-                if g.may_take(exclusive, resuming) {
+                if g.may_take(exclusive, resuming, ticket) {
                     if exclusive {
                         g.exclusive = true;
                     } else {
                         g.shared += 1;
                     }
+                    drop(g);
+                    // Those waiting behind this ticket may go now.
+                    self.gate_moved.notify_waiters();
                     return;
                 }
-                if exclusive {
-                    count(&mut g, 1);
-                    queued = true;
-                }
+                g.wait(exclusive, resuming, ticket, true);
+                queued = true;
             }
             moved.await;
         }
@@ -201,9 +255,9 @@ impl Share {
         self.gate_moved.notify_waiters();
     }
 
-    /// A turn for a new connection, exclusive for a `lone` case, busy once
-    /// granted.
-    pub async fn enter(self: &Arc<Share>, lone: bool) -> Turn {
+    /// A turn for a new connection in `slot`, exclusive for a `lone` case,
+    /// busy once granted.
+    pub async fn enter(self: &Arc<Share>, lone: bool, slot: Option<Slot>) -> Turn {
         let id = {
             let mut c = self.crowd();
             c.next += 1;
@@ -216,6 +270,7 @@ impl Share {
             held: None,
             started: false,
             busy: false,
+            slot,
         };
         turn.resume().await;
         turn
@@ -254,6 +309,13 @@ impl Turn {
         if let Some(exclusive) = self.held.take() {
             self.share.give_back(exclusive);
         }
+    }
+
+    /// `behavior` is decided and only timers remain: quiet, and the slot
+    /// goes to a case not yet started.
+    pub fn decided(&mut self) {
+        self.pause();
+        self.slot = None;
     }
 
     fn set_busy(&mut self, busy: bool) {
@@ -297,28 +359,55 @@ mod tests {
 
     #[tokio::test]
     async fn overlapping_busy_stretches_crowd_both_and_pauses_do_not() {
-        let share = Share::new();
-        let mut a = share.enter(false).await;
+        let share = Share::new(4);
+        let mut a = share.enter(false, None).await;
         a.pause();
-        let b = share.enter(false).await;
+        let b = share.enter(false, None).await;
         let b = b.leave();
         assert!(b.crowded_until.is_none(), "a pausing connection is quiet");
         a.resume().await;
-        let c = share.enter(false).await;
+        let c = share.enter(false, None).await;
         let (c, a) = (c.leave(), a.leave());
         assert!(c.crowded_until.is_some() && a.crowded_until.is_some());
         assert!(!c.alone() && !a.alone());
     }
 
+    /// A chain of lone cases must not starve a shared case that asked
+    /// for its turn before them.
+    #[tokio::test]
+    async fn a_shared_turn_asked_first_goes_before_a_later_exclusive_one() {
+        let share = Share::new(4);
+        let holder = share.enter(true, None).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let (s, o) = (share.clone(), order.clone());
+        let shared = tokio::spawn(async move {
+            let t = s.enter(false, None).await;
+            o.lock().unwrap().push("shared");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            t.leave()
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let (s, o) = (share.clone(), order.clone());
+        let lone = tokio::spawn(async move {
+            let t = s.enter(true, None).await;
+            o.lock().unwrap().push("lone");
+            t.leave()
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let _ = holder.leave();
+        let (_, _) = (shared.await.unwrap(), lone.await.unwrap());
+        assert_eq!(*order.lock().unwrap(), ["shared", "lone"]);
+    }
+
     #[tokio::test]
     async fn an_exclusive_turn_waits_for_shared_ones_and_holds_new_ones_back() {
-        let share = Share::new();
-        let a = share.enter(false).await;
+        let share = Share::new(4);
+        let a = share.enter(false, None).await;
         let s = share.clone();
-        let lone = tokio::spawn(async move { s.enter(true).await.leave() });
+        let lone = tokio::spawn(async move { s.enter(true, None).await.leave() });
         tokio::task::yield_now().await;
         let s = share.clone();
-        let later = tokio::spawn(async move { s.enter(false).await.leave() });
+        let later = tokio::spawn(async move { s.enter(false, None).await.leave() });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!lone.is_finished() && !later.is_finished());
         let _ = a.leave();
