@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Wall time and peak memory of wsspec runs, each beside the floor it is
-# measured against: the longest pause the selected cases require of a
-# correct peer (`wsspec cases floor`), or the peer's own CPU time read from
-# /proc/PID/stat for the peers this script starts, whichever is larger.
-# The ratio wall/floor says how much the runner itself costs.
+# measured against, the largest of: the longest pause the selected cases
+# require of a correct peer (`wsspec cases floor`); the lone chain, the sum
+# of the durations of the cases that must run alone and have no pause (9.x,
+# the races: `wsspec cases floor --lone`), read from the run's own
+# index.json, since no two of them may overlap; and the peer's own CPU time
+# read from /proc/PID/stat for the peers this script starts. The ratio
+# wall/floor says how much the runner's scheduling costs.
 #
 #   scripts/bench.sh [N] [ROW...]
 #
@@ -42,14 +45,29 @@ start() { # port, command...: starts a peer, sets PEER to its pid
 }
 cpu() { [ "$1" = - ] && echo 0 || awk '{print $14+$15}' /proc/"$1"/stat; }
 
-# One timed run: name, peer pid or -, command...; appends "wall rss peer_ticks".
+# The seconds the lone cases (IDs, comma-separated) of a run's index took.
+chain() { # index.json, ids
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+lone = set(filter(None, sys.argv[2].split(",")))
+try:
+    index = json.load(open(sys.argv[1]))
+except OSError:
+    index = {}
+print(sum(e["duration"] for cases in index.values() for i, e in cases.items() if i in lone) / 1000)
+PY
+}
+
+# One timed run: name, peer pid or -, lone IDs, out dir, command...;
+# appends "wall rss peer_ticks chain_seconds".
 timed() {
-  local name=$1 pid=$2; shift 2
+  local name=$1 pid=$2 lone=$3 out=$4; shift 4
   local before after
+  rm -rf "$out"
   before=$(cpu "$pid")
   /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >/dev/null 2>&1 || true
   after=$(cpu "$pid")
-  echo "$(tail -1 "$TMP/time") $((after - before))" >>"$TMP/$name.runs"
+  echo "$(tail -1 "$TMP/time") $((after - before)) $(chain "$out/index.json" "$lone")" >>"$TMP/$name.runs"
 }
 
 report() { # name, floor seconds from the catalogue
@@ -60,18 +78,19 @@ rows = [l.split() for l in open(runs)]
 wall = [float(r[0]) for r in rows]
 rss = [int(r[1]) / 1024 for r in rows]
 peer = [int(r[2]) / tck for r in rows]
-w, cpu = statistics.median(wall), statistics.median(peer)
-floor = max(waits, cpu)
-print(f"{name:22} wall {w:6.2f} s  floor {floor:5.2f} s (pauses {waits:.2f}, peer CPU {cpu:.2f})  "
+lone = [float(r[3]) for r in rows]
+w, cpu, chain = statistics.median(wall), statistics.median(peer), statistics.median(lone)
+floor = max(waits, cpu, chain)
+print(f"{name:22} wall {w:6.2f} s  floor {floor:5.2f} s (pauses {waits:.2f}, lone chain {chain:.2f}, peer CPU {cpu:.2f})  "
       f"wall/floor {w / floor if floor else float('nan'):.2f}  peak RSS {statistics.median(rss):4.0f} MiB  "
       f"runs: {', '.join(f'{x:.2f}' for x in wall)}")
 PY
 }
 
-floor_of() { # the selection flags of a test-server command line
+floor_of() { # the selection flags of a test-server command line [--lone]
   local sel=()
   while (($#)); do
-    case $1 in --cases | --exclude) sel+=("$1" "$2"); shift 2 ;; *) shift ;; esac
+    case $1 in --cases | --exclude) sel+=("$1" "$2"); shift 2 ;; --lone) sel+=(--lone); shift ;; *) shift ;; esac
   done
   "$BIN" cases floor "${sel[@]}"
 }
@@ -82,8 +101,10 @@ row() { # name, peer pid or -, url or -, selection...
   local name=$1 pid=$2 url=$3; shift 3
   local target=()
   [ "$url" != - ] && target=("$url")
+  local lone
+  lone=$(floor_of "$@" --lone)
   for _ in $(seq "$N"); do
-    timed "$name" "$pid" "$BIN" test-server "${target[@]}" "$@" --out "$TMP/out-$name"
+    timed "$name" "$pid" "$lone" "$TMP/out-$name" "$BIN" test-server "${target[@]}" "$@" --out "$TMP/out-$name"
   done
   report "$name" "$(floor_of "$@")"
 }
@@ -107,10 +128,12 @@ for r in "${ROWS[@]}"; do
     python3 -c 'import kosoku' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check kosoku==0.1.0
     port=$(free_port)
     start "$port" target/release/echo-server "127.0.0.1:$port"
-    # Alternating runs in one call, so both see the same machine.
+    # Alternating runs in one call, so both see the same machine. kosoku
+    # is measured against the same floor, without a lone chain of its own.
+    lone=$(floor_of "${ALL[@]}" --lone)
     for _ in $(seq "$N"); do
-      timed wsspec-echo-server "$PEER" "$BIN" test-server "ws://127.0.0.1:$port" --out "$TMP/out-echo"
-      timed kosoku-32-echo-server "$PEER" python3 -c 'import sys; from kosoku._cli import main; sys.exit(main())' \
+      timed wsspec-echo-server "$PEER" "$lone" "$TMP/out-echo" "$BIN" test-server "ws://127.0.0.1:$port" --out "$TMP/out-echo"
+      timed kosoku-32-echo-server "$PEER" "" "$TMP/out-kosoku" python3 -c 'import sys; from kosoku._cli import main; sys.exit(main())' \
         -m fuzzingclient "127.0.0.1:$port" -p 32 -o "$TMP/out-kosoku"
     done
     report wsspec-echo-server "$(floor_of "${ALL[@]}")"

@@ -32,6 +32,11 @@ pub enum Command {
         /// Case IDs or patterns to leave out, comma-separated.
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
+        /// Print instead the IDs, comma-separated, of the selected cases that
+        /// run alone with no pause (9.x, the races): their runs cannot
+        /// overlap, so the sum of their durations is a floor too.
+        #[arg(long)]
+        lone: bool,
     },
 }
 
@@ -51,7 +56,7 @@ pub fn run(cmd: Command) -> Result<u8, BadInput> {
     match cmd {
         Command::List { glob, cases_dir } => list(glob, &cases_dir),
         Command::Check { files } => check(&files),
-        Command::Floor { cases, exclude } => floor(&cases, &exclude),
+        Command::Floor { cases, exclude, lone } => floor(&cases, &exclude, lone),
     }
 }
 
@@ -91,10 +96,15 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
     Ok(EXIT_OK)
 }
 
-fn floor(include: &[String], exclude: &[String]) -> Result<u8, BadInput> {
+fn floor(include: &[String], exclude: &[String], lone: bool) -> Result<u8, BadInput> {
     let cases = select::select(catalogue::all(), include, exclude);
     if cases.is_empty() {
         return Err(format!("no case matches {}", include.join(",")).into());
+    }
+    if lone {
+        let chain = cases.iter().filter(|c| c.alone && c.required_wait().is_zero());
+        println!("{}", chain.map(|c| c.id.as_str()).collect::<Vec<_>>().join(","));
+        return Ok(EXIT_OK);
     }
     let longest = cases.iter().map(|c| c.required_wait()).max().unwrap_or_default();
     println!("{:.3}", longest.as_secs_f64());
