@@ -146,6 +146,24 @@ impl Breaker {
     }
 }
 
+/// Counts a first run in the breaker, which may ask the server once more
+/// whether it is there.
+async fn count_in(breaker: &std::sync::Mutex<Breaker>, o: &CaseOutcome, target: &Target, opts: &SessionOptions) {
+    let lock = || breaker.lock().unwrap_or_else(|e| e.into_inner());
+    if !lock().count(o) {
+        return;
+    }
+    let alive = super::connect::client_connect(target, opts.open_timeout, &[])
+        .await
+        .is_ok();
+    let mut b = lock();
+    if alive {
+        b.in_a_row = 0;
+    } else {
+        b.dead = true;
+    }
+}
+
 /// What every run of a case in one selection shares.
 struct Runner<'a> {
     target: &'a Target,
@@ -165,7 +183,10 @@ impl Runner<'_> {
 
     /// One run of a case in a task of its own, alone or among others, with
     /// the company it had.
-    async fn run(&self, index: usize, case: Arc<Case>, alone: bool, slot: Slot) -> (CaseOutcome, Company) {
+    /// A first run is counted by the breaker before its slot goes to the
+    /// next case, so that case sees a server given up.
+    async fn run(&self, index: usize, case: Arc<Case>, first: bool, slot: Slot) -> (CaseOutcome, Company) {
+        let alone = case.alone || !first;
         self.progress.started(&case.id);
         let (target, agent, opts) = (self.target.clone(), self.agent.to_string(), self.opts.clone());
         let (share, compressing, breaker) = (self.share.clone(), self.compressing.clone(), self.breaker.clone());
@@ -197,6 +218,9 @@ impl Runner<'_> {
             } else {
                 run_client_case(&case, index, &target, &agent, &opts, Some(&mut turn)).await
             };
+            if first {
+                count_in(&breaker, &o, &target, &opts).await;
+            }
             (o, turn.leave())
         });
         let ran = handle.await.unwrap_or_else(|e| {
@@ -210,20 +234,8 @@ impl Runner<'_> {
         ran
     }
 
-    /// A first run finished: counted by the breaker (which may ask the
-    /// server once more whether it is there), handed to the sink.
-    async fn settle(&self, o: CaseOutcome) -> Summary {
-        if self.breaker().count(&o) {
-            let alive = super::connect::client_connect(self.target, self.opts.open_timeout, &[])
-                .await
-                .is_ok();
-            let mut b = self.breaker();
-            if alive {
-                b.in_a_row = 0;
-            } else {
-                b.dead = true;
-            }
-        }
+    /// A first run finished (the breaker has counted it): to the sink.
+    fn settle(&self, o: CaseOutcome) -> Summary {
         let summary = o.summary();
         self.sink.outcome(o);
         summary
@@ -234,7 +246,7 @@ impl Runner<'_> {
     async fn confirm(&self, first: Summary, case: Arc<Case>) -> Summary {
         for tries in 1.. {
             let slot = self.share.slot().await;
-            let (again, company) = self.run(first.index, case.clone(), true, slot).await;
+            let (again, company) = self.run(first.index, case.clone(), false, slot).await;
             if !company.alone() && tries < LONE_TRIES && again.opened() {
                 continue;
             }
@@ -297,7 +309,7 @@ pub async fn run_against_server(
         })
         .map(|(i, slot)| {
             let (runner, case) = (&runner, cases[i].clone());
-            async move { (i + 1, runner.run(i + 1, case.clone(), case.alone, slot).await) }
+            async move { (i + 1, runner.run(i + 1, case, true, slot).await) }
         })
         .buffer_unordered((1 + DECIDED_OPEN) * jobs.max(1));
     let mut first = std::pin::pin!(first);
@@ -306,7 +318,7 @@ pub async fn run_against_server(
     loop {
         tokio::select! {
             Some((index, (o, company))) = first.next() => {
-                let summary = runner.settle(o).await;
+                let summary = runner.settle(o);
                 if worth_confirming(&summary, &company) && !runner.breaker().dead {
                     progress.one_more();
                     confirming.push(runner.confirm(summary, cases[index - 1].clone()));
