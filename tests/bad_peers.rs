@@ -249,6 +249,38 @@ fn bad_url_and_bad_selection_are_exit_2() {
     }
 }
 
+/// Flags that cannot apply are bad input, said in words: no case at a
+/// time, a timeout of nothing, a CA for a target without TLS, a case
+/// folder that is not there (no `:0:0:` place in a file).
+#[test]
+fn flags_that_cannot_apply_are_exit_2_in_words() {
+    for (args, says) in [
+        (vec!["test-server", "--jobs", "0"], "at least 1 case must run at a time"),
+        (
+            vec!["test-server", "--open-timeout", "0"],
+            "must be more than 0 and less than 3600 seconds, not 0",
+        ),
+        (
+            vec!["test-server", "ws://127.0.0.1:1/", "--ca", "ca.pem"],
+            "--ca is for wss:// targets, and no target here uses TLS",
+        ),
+        (
+            vec!["test-server", "--insecure"],
+            "--insecure is for wss:// targets, and no target here uses TLS",
+        ),
+        (
+            vec!["cases", "list", "--cases-dir", "/nonexistent"],
+            "/nonexistent: cannot read the folder",
+        ),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains(":0:0:"), "{args:?}: a place that is not one: {err}");
+    }
+}
+
 #[test]
 fn malformed_spec_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -361,6 +393,34 @@ fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
         "9.1.1 ended {:?} after 1.1.6",
         alone.duration_since(waited).unwrap_or_default()
     );
+}
+
+/// The reason says who closed: in 1.1.1 against a peer that echoes text
+/// as binary, our kill timer sent the 1001 and the peer only answered it.
+/// One case is "1 case".
+#[test]
+fn the_reason_says_our_kill_timer_closed_and_the_peer_answered() {
+    needs!(Need::PythonWebsockets);
+    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--cases",
+        "1.1.1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.contains(
+            "We closed first with 1001, as the case's kill timer fired after 1 s; the peer answered with 1001"
+        ),
+        "{table}"
+    );
+    assert!(!table.contains("The peer closed with"), "{table}");
+    assert!(table.contains("1 case: 0 OK") && !table.contains("1 cases"), "{table}");
 }
 
 /// A case whose `behavior` is decided only waits to see the peer close:

@@ -46,7 +46,8 @@ pub enum Behavior {
     WrongCode,
     /// `behaviorClose` only: the close handshake was required to be clean.
     Unclean,
-    /// `behaviorClose` only (client testing): the client dropped TCP.
+    /// `behaviorClose` only, testing a server: we, the client, had to drop
+    /// TCP (RFC 6455 §7.1.1 has the server close it first).
     FailedByClient,
 }
 

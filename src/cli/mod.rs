@@ -314,7 +314,9 @@ impl SessionArgs {
     pub fn apply(&self, suite: Suite, spec_testdata: Option<&str>) -> Result<Suite, BadInput> {
         let open_timeout = self.open_timeout;
         if !(open_timeout > 0.0 && open_timeout < 3600.0) {
-            return Err(format!("--open-timeout must be between 0 and 3600 seconds, not {open_timeout}").into());
+            return Err(
+                format!("--open-timeout must be more than 0 and less than 3600 seconds, not {open_timeout}").into(),
+            );
         }
         let suite = suite
             .max_message_size(self.max_message_size)

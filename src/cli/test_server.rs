@@ -25,8 +25,8 @@ pub struct Args {
     /// Report folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Cases run at once (timed 9.x cases always run alone).
-    #[arg(long, default_value_t = Suite::DEFAULT_JOBS)]
+    /// Cases run at once (timed 9.x cases always run alone), at least 1.
+    #[arg(long, default_value_t = Suite::DEFAULT_JOBS, value_parser = at_least_one)]
     jobs: usize,
     /// An Autobahn fuzzingclient.json to take servers and cases from.
     #[arg(long, value_name = "FILE")]
@@ -41,6 +41,15 @@ pub struct Args {
     /// times; it counts as a regression only if every try reproduces it.
     #[arg(long, value_name = "N", default_value_t = 0, requires = "baseline")]
     retries: u32,
+}
+
+/// `--jobs`: a count of one or more.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least 1 case must run at a time".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("not a whole number: {s}")),
+    }
 }
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
@@ -126,6 +135,12 @@ impl Plan {
             outdir = outdir.or(spec.outdir.as_ref().map(PathBuf::from));
         } else if let Some(url) = &args.url {
             plan.urls.push((url.clone(), args.agent.clone(), None));
+        }
+        if (args.trust.ca.is_some() || args.trust.insecure)
+            && !plan.urls.iter().any(|(url, ..)| url.trim().starts_with("wss://"))
+        {
+            let flag = if args.trust.insecure { "--insecure" } else { "--ca" };
+            return Err(format!("{flag} is for wss:// targets, and no target here uses TLS").into());
         }
         plan.patterns = (include, exclude);
         plan.outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/servers"));

@@ -63,6 +63,7 @@ impl Session<'_> {
             }
             Step::KillAfter(d) => {
                 self.log.timer(json!(["KL", d.as_secs_f64()]));
+                self.kill_after = Some(*d);
                 self.arm(*d, Timer::Kill);
             }
             Step::CloseAfter(d) => {

@@ -182,6 +182,13 @@ pub struct Session<'c> {
     /// Octets of pongs queued and not yet written: `drive` sets it
     /// before bytes come in, the session adds the pongs it queues.
     pub reply_backlog: u64,
+    /// How long the kill timer was set for, for the words of its close.
+    pub(super) kill_after: Option<Duration>,
+}
+
+/// A duration as a reader says it: `1 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
 }
 
 /// How long a case whose `behavior` is decided still gives the peer before
@@ -220,6 +227,7 @@ impl<'c> Session<'c> {
             deflate: agreement.map(|a| Codec::new(&a, role == Role::Server)),
             agreement,
             reply_backlog: 0,
+            kill_after: None,
         }
     }
 
@@ -267,6 +275,13 @@ impl<'c> Session<'c> {
         match t {
             Timer::Kill => {
                 self.log.timer(json!(["KLE"]));
+                // Said in words where the report tells who closed; the
+                // close frame itself says "Going Away", as Autobahn's.
+                let why = match self.kill_after {
+                    Some(d) => format!("as the case's kill timer fired after {}", seconds(d)),
+                    None => "as the case's kill timer fired".to_string(),
+                };
+                self.closing.failure.get_or_insert(why);
                 if self.state == State::Closing {
                     self.closing.dropped_because.get_or_insert_with(|| {
                         "the case's time ran out (its kill timer fired) before the closing handshake ended, so we dropped TCP"
@@ -452,6 +467,7 @@ impl<'c> Session<'c> {
         }
         if hastened {
             self.log.timer(json!(["KLD", DECIDED_KILL.as_secs_f64()]));
+            self.kill_after = Some(DECIDED_KILL);
         }
     }
 

@@ -185,7 +185,10 @@ fn judge_close(s: &Session) -> (Behavior, String) {
         (Behavior::Unclean, why)
     } else if let Some(code) = c.remote_close_code.filter(|code| !exp.codes.contains(code)) {
         let want: Vec<String> = exp.codes.iter().map(u16::to_string).collect();
-        let why = format!("The peer closed with {code}; expected {} or none.", want.join(" or "));
+        let why = format!(
+            "The close code was {code} where {} or none was expected.",
+            want.join(" or ")
+        );
         (Behavior::WrongCode, why)
     } else if s.role == Role::Client && c.dropped_by_me {
         // Testing a server, we had to drop TCP ourselves: RFC 6455 §7.1.1

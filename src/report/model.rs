@@ -77,17 +77,33 @@ impl Entry {
         };
         let ok = matches!(self.behavior, Behavior::Ok | Behavior::Unimplemented) && self.behavior_close == Behavior::Ok;
         if let (false, Some(code)) = (ok, d["remoteCloseCode"].as_u64()) {
-            let said = match d["remoteCloseReason"].as_str().map(str::trim) {
-                Some(r) if !r.is_empty() => format!(" ({r:?})"),
-                _ => String::new(),
-            };
             if !why.is_empty() && !why.ends_with('.') {
                 why.push('.');
             }
-            why.push_str(&format!(" The peer closed with {code}{said}."));
+            why.push(' ');
+            why.push_str(&who_closed(d, code));
         }
         Some(why.trim().to_string())
     }
+}
+
+/// Who sent the first close frame, and the peer's code: a peer that only
+/// answered our close (our kill timer's 1001, say) did not close with it.
+fn who_closed(d: &Value, code: u64) -> String {
+    let said = match d["remoteCloseReason"].as_str().map(str::trim) {
+        Some(r) if !r.is_empty() => format!(" ({r:?})"),
+        _ => String::new(),
+    };
+    if d["closedByMe"].as_bool() != Some(true) {
+        return format!("The peer closed with {code}{said}.");
+    }
+    let ours = match (d["localCloseCode"].as_u64(), d["failureReason"].as_str()) {
+        (Some(c), Some(f)) => format!(" with {c}, {f}"),
+        (Some(c), None) => format!(" with {c}"),
+        (None, Some(f)) => format!(", {f}"),
+        (None, None) => String::new(),
+    };
+    format!("We closed first{ours}; the peer answered with {code}{said}.")
 }
 
 /// Report text as one plain line: Autobahn's descriptions carry `<br>`.
@@ -378,7 +394,9 @@ pub struct Counts {
     pub informational: usize,
     /// UNIMPLEMENTED: an optional feature the peer does not have (deflate).
     pub unimplemented: usize,
-    /// FAILED, in either verdict (WRONG CODE and UNCLEAN closes included).
+    /// FAILED: `behavior` FAILED, or a FAILED or UNCLEAN close. A WRONG
+    /// CODE or FAILED BY CLIENT close alone does not fail a case (it is
+    /// counted by its `behavior`), as for the exit code.
     pub failed: usize,
 }
 
@@ -386,8 +404,9 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} cases: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
+            "{} {}: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
             self.total(),
+            if self.total() == 1 { "case" } else { "cases" },
             self.ok,
             self.non_strict,
             self.informational,

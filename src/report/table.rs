@@ -280,15 +280,7 @@ fn last_lines(report: &Report) -> String {
         } else {
             String::new()
         };
-        let mut line = format!(
-            "{name}{} cases: {} OK, {} NON-STRICT, {} INFORMATIONAL, {} UNIMPLEMENTED, {} FAILED",
-            c.total(),
-            c.ok,
-            c.non_strict,
-            c.informational,
-            c.unimplemented,
-            c.failed
-        );
+        let mut line = format!("{name}{c}");
         if soft_close > 0 {
             line.push_str(&format!(
                 " (counted by behavior; {soft_close} of them with behaviorClose WRONG CODE or FAILED BY CLIENT)"
