@@ -111,6 +111,9 @@ fn every_silent_pass_of_the_baseline_now_fails_loudly() {
         read_json(Path::new(&d("base.json")))["x"]["1.1.2"]["behavior"],
         "FAILED"
     );
+    // Only verdict pairs are stored: an unchanged run gives an unchanged file.
+    let text = std::fs::read_to_string(d("base.json")).unwrap();
+    assert!(!text.contains("duration"), "{text}");
 
     // A baseline file that is not there: one line, before any rendering.
     one_line_exit_2(&report(&[&d("cur.json"), "--baseline", &d("nope.json")]), "nope.json");

@@ -218,7 +218,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         if fetch::is_url(&base.to_string_lossy()) {
             return Err("--update-baseline needs a local file, not a URL".into());
         }
-        write_baseline(&mut report, base, args.force)?;
+        write_baseline(&report, base, args.force)?;
         emit(&report, &args.out)?;
         return Ok(EXIT_OK);
     }
@@ -234,50 +234,17 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
 
 /// Rewrites the baseline with `report`, keeping the accepted outcomes it
 /// recorded; refuses to drop cases or accept regressions without `force`.
-fn write_baseline(report: &mut Report, path: &Path, force: bool) -> Result<(), BadInput> {
-    if path.exists() {
-        let old = Report::load(&[path.to_path_buf()]).map_err(|e| format!("--baseline: {e}"))?;
-        let cmp = baseline::compare(
-            report,
-            &old,
-            &Pairing {
-                allow_missing: true,
-                ..Pairing::default()
-            },
-        );
-        let dropped_agents = old.agents.len() - cmp.pairs.len().min(old.agents.len());
-        let regressions = cmp.gate.regressions.len();
-        if !force && (cmp.not_run > 0 || dropped_agents > 0 || regressions > 0) {
-            let lines: Vec<String> = cmp.gate.regressions.iter().take(3).map(|c| c.line()).collect();
-            return Err(format!(
-                "refusing to update {}: it would drop {} and {} and accept {}{}; pass --force to do it",
-                path.display(),
-                super::count_of(cmp.not_run, "case"),
-                super::count_of(dropped_agents, "agent"),
-                super::count_of(regressions, "regression"),
-                if lines.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({}…)", lines.join("; "))
-                }
-            )
-            .into());
-        }
-        for (new, old_name) in &cmp.pairs {
-            let (Some(a), Some(b)) = (
-                report.agents.iter_mut().find(|a| a.name == *new),
-                old.agents.iter().find(|b| b.name == *old_name),
-            ) else {
-                continue;
-            };
-            for e in &mut a.cases {
-                if let Some(o) = b.get(&e.id) {
-                    e.accepted = o.accepted.clone();
-                }
-            }
-        }
+fn write_baseline(report: &Report, path: &Path, force: bool) -> Result<(), BadInput> {
+    let old = match path.exists() {
+        true => Some(Report::load(&[path.to_path_buf()]).map_err(|e| format!("--baseline: {e}"))?),
+        false => None,
+    };
+    if let Some(loss) = old.as_ref().and_then(|o| baseline::losses(report, o))
+        && !force
+    {
+        return Err(format!("refusing to update {}: {loss}; pass --force to do it", path.display()).into());
     }
-    std::fs::write(path, crate::report::autobahn::index_of(report))
+    std::fs::write(path, baseline::render(report, old.as_ref()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("baseline {} updated", path.display());
     Ok(())

@@ -182,3 +182,71 @@ pub fn describe(g: &Gate, missing: &[String]) -> String {
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+fn count_of(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", plural(n))
+}
+
+/// What recording `current` over the baseline `old` would lose: cases and
+/// agents of `old` that `current` lacks, and regressions it would accept;
+/// `None` when nothing. The library and the CLI both refuse it unless told.
+pub fn losses(current: &Report, old: &Report) -> Option<String> {
+    let everything = Pairing {
+        allow_missing: true,
+        ..Pairing::default()
+    };
+    let cmp = compare(current, old, &everything);
+    let dropped_agents = old.agents.len() - cmp.pairs.len().min(old.agents.len());
+    let regressions = cmp.gate.regressions.len();
+    if cmp.not_run == 0 && dropped_agents == 0 && regressions == 0 {
+        return None;
+    }
+    let lines: Vec<String> = cmp.gate.regressions.iter().take(3).map(Change::line).collect();
+    Some(format!(
+        "it would drop {} and {} and accept {}{}",
+        count_of(cmp.not_run, "case"),
+        count_of(dropped_agents, "agent"),
+        count_of(regressions, "regression"),
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!(" ({}…)", lines.join("; "))
+        }
+    ))
+}
+
+/// A baseline file for `current`: Autobahn's index.json layout with only
+/// each case's verdict pair (no durations: an unchanged run gives an
+/// unchanged file), one case per line so a change reads well in a diff.
+/// Pairs `old` accepted for a case (`"accepted"`, for a peer known to
+/// race) are kept.
+pub fn render(current: &Report, old: Option<&Report>) -> String {
+    let mut out = String::from("{\n");
+    for (i, a) in current.agents.iter().enumerate() {
+        out.push_str(&format!("  {}: {{\n", serde_json::Value::from(a.name.as_str())));
+        let before = old.and_then(|o| o.agents.iter().find(|b| b.name == a.name).or(o.agents.first()));
+        for (j, e) in a.cases.iter().enumerate() {
+            let mut v =
+                serde_json::json!({"behavior": e.behavior.as_str(), "behaviorClose": e.behavior_close.as_str()});
+            let kept = before
+                .and_then(|b| b.get(&e.id))
+                .map(|b| b.accepted.clone())
+                .unwrap_or_default();
+            if !kept.is_empty() {
+                v["accepted"] = kept
+                    .iter()
+                    .map(|(b, c)| serde_json::json!([b.as_str(), c.as_str()]))
+                    .collect();
+            }
+            let comma = if j + 1 < a.cases.len() { "," } else { "" };
+            out.push_str(&format!("    {}: {v}{comma}\n", serde_json::Value::from(e.id.as_str())));
+        }
+        out.push_str(if i + 1 < current.agents.len() {
+            "  },\n"
+        } else {
+            "  }\n"
+        });
+    }
+    out.push_str("}\n");
+    out
+}

@@ -125,13 +125,13 @@ impl Report {
     /// `Err` holds a readable diff when a case got worse, or is on one side
     /// only; cases that got better pass, with a note on standard error.
     /// With `WSSPEC_UPDATE_BASELINE` set (not `0`), the file is rewritten
-    /// from this report instead.
+    /// from this report instead, unless that would drop cases or agents or
+    /// accept regressions (`WSSPEC_UPDATE_BASELINE=force` to do it).
     pub fn matches_baseline(&self, path: impl AsRef<Path>) -> Result<(), String> {
         let path = path.as_ref();
-        if std::env::var(UPDATE_BASELINE).is_ok_and(|v| !v.is_empty() && v != "0") {
-            self.write_baseline(path).map_err(|e| e.0)?;
-            eprintln!("wsspec: recorded the baseline {}", path.display());
-            return Ok(());
+        let update = std::env::var(UPDATE_BASELINE).unwrap_or_default();
+        if !update.is_empty() && update != "0" {
+            return self.record_baseline(path, update == "force");
         }
         if !path.exists() {
             return Err(format!(
@@ -170,6 +170,25 @@ impl Report {
         Err(out)
     }
 
+    /// Writes this report as the baseline at `path`, unless that would drop
+    /// cases or agents the file has or accept regressions (a run narrowed
+    /// to a few cases would otherwise shrink it in silence): `force`, or
+    /// `WSSPEC_UPDATE_BASELINE=force`, writes it anyway.
+    fn record_baseline(&self, path: &Path, force: bool) -> Result<(), String> {
+        if let Ok(old) = model::Report::load(&[path.to_path_buf()])
+            && let Some(loss) = crate::report::baseline::losses(&self.model, &old)
+            && !force
+        {
+            return Err(format!(
+                "refusing to record the baseline {}: {loss}; set {UPDATE_BASELINE}=force to do it",
+                path.display()
+            ));
+        }
+        self.write_baseline(path).map_err(|e| e.0)?;
+        eprintln!("wsspec: recorded the baseline {}", path.display());
+        Ok(())
+    }
+
     /// Panics with the diff of [`matches_baseline`](Report::matches_baseline)
     /// unless the report matches the baseline at `path`.
     #[track_caller]
@@ -186,38 +205,11 @@ impl Report {
     pub fn write_baseline(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let old = model::Report::load(&[path.to_path_buf()]).ok();
-        let mut out = String::from("{\n");
-        for (i, a) in self.model.agents.iter().enumerate() {
-            out.push_str(&format!("  {}: {{\n", serde_json::Value::from(a.name.as_str())));
-            for (j, e) in a.cases.iter().enumerate() {
-                let mut v =
-                    serde_json::json!({"behavior": e.behavior.as_str(), "behaviorClose": e.behavior_close.as_str()});
-                let kept = old
-                    .as_ref()
-                    .and_then(|o| o.agents.iter().find(|b| b.name == a.name).or(o.agents.first()))
-                    .and_then(|b| b.get(&e.id))
-                    .map(|b| b.accepted.clone())
-                    .unwrap_or_default();
-                if !kept.is_empty() {
-                    v["accepted"] = kept
-                        .iter()
-                        .map(|(b, c)| serde_json::json!([b.as_str(), c.as_str()]))
-                        .collect();
-                }
-                let comma = if j + 1 < a.cases.len() { "," } else { "" };
-                out.push_str(&format!("    {}: {v}{comma}\n", serde_json::Value::from(e.id.as_str())));
-            }
-            out.push_str(if i + 1 < self.model.agents.len() {
-                "  },\n"
-            } else {
-                "  }\n"
-            });
-        }
-        out.push_str("}\n");
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))?;
         }
-        std::fs::write(path, out).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))
+        std::fs::write(path, crate::report::baseline::render(&self.model, old.as_ref()))
+            .map_err(|e| Error(format!("cannot write {}: {e}", path.display())))
     }
 }
 
