@@ -153,13 +153,20 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, String> {
             builder.with_root_certificates(roots).with_no_client_auth()
         }
         Trust::Ca(path) => {
+            let given = read_certs(path)?;
             let mut roots = RootCertStore::empty();
-            for c in read_certs(path)? {
+            for c in &given {
                 roots
-                    .add(c)
+                    .add(c.clone())
                     .map_err(|e| format!("{}: not a CA certificate rustls can use ({e})", path.display()))?;
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+                .build()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(GivenCertificates { webpki, given }))
+                .with_no_client_auth()
         }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -206,7 +213,17 @@ fn describe(e: &io::Error) -> String {
                 rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
                     "its certificate has expired".to_string()
                 }
-                other => format!("its certificate is not valid ({other:?})"),
+                rustls::CertificateError::NotValidYet | rustls::CertificateError::NotValidYetContext { .. } => {
+                    "its certificate is not valid yet".to_string()
+                }
+                rustls::CertificateError::Revoked => "its certificate has been revoked".to_string(),
+                rustls::CertificateError::BadSignature => {
+                    "its certificate is not correctly signed by its issuer".to_string()
+                }
+                rustls::CertificateError::Other(o) if is_ca_as_end_entity(o) => {
+                    "its certificate is a CA certificate (CA:TRUE) and was not signed by another CA we trust; give that very certificate with --ca to trust it as the server's own".to_string()
+                }
+                other => format!("its certificate is not valid ({other})"),
             };
             format!("TLS handshake failed: {what}")
         }
@@ -265,6 +282,72 @@ pub async fn accept(config: Arc<ServerConfig>, tcp: TcpStream) -> io::Result<Str
         .accept(tcp)
         .await
         .map(|s| Stream::Server(Box::new(s)))
+}
+
+/// Whether webpki refused a CA certificate presented as the server's own.
+fn is_ca_as_end_entity(o: &rustls::OtherError) -> bool {
+    matches!(
+        o.0.downcast_ref::<webpki::Error>(),
+        Some(webpki::Error::CaUsedAsEndEntity)
+    )
+}
+
+/// `--ca FILE`: the CAs in FILE, checked as webpki checks them; and a
+/// certificate of FILE that the server presents as its own, though it is
+/// a CA certificate (a self-signed `CA:TRUE` one, as `openssl req -x509`
+/// makes by default), trusted as curl, Python and Node trust it: it must
+/// be valid for the host name, and it signs the handshake.
+#[derive(Debug)]
+struct GivenCertificates {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    given: Vec<CertificateDer<'static>>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for GivenCertificates {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        match self
+            .webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)))
+                if is_ca_as_end_entity(&o) && self.given.iter().any(|c| c.as_ref() == end_entity.as_ref()) =>
+            {
+                let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                rustls::client::verify_server_name(&cert, server_name)?;
+                Ok(rustls::client::danger::ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// `--insecure`: accepts any certificate for any name, but still checks

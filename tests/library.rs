@@ -113,6 +113,40 @@ fn the_blocking_api_runs_and_a_regression_reads_as_a_diff() {
     assert!(diff.contains("WSSPEC_UPDATE_BASELINE=1"), "{diff}");
 }
 
+/// A blocking client driven by `BlockingClients::run_client`, as the
+/// README's blocking client snippet drives it.
+#[test]
+fn a_blocking_client_runs_through_blocking_clients() {
+    use tokio_tungstenite::tungstenite;
+    let clients = wsspec::Suite::new()
+        .cases(["1.1.*", "2.1"])
+        .serve_clients_blocking("127.0.0.1:0")
+        .unwrap();
+    clients.run_client("tungstenite", |url| {
+        let Ok((mut ws, _)) = tungstenite::connect(url) else {
+            return;
+        };
+        while let Ok(msg) = ws.read() {
+            if (msg.is_text() || msg.is_binary()) && ws.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    let report = clients.finish().unwrap();
+    let counts = report.counts();
+    assert_eq!((counts.total(), counts.ok), (9, 9), "{counts}");
+}
+
+/// A blocking call inside a runtime is an error that says what to call,
+/// not tokio's panic.
+#[tokio::test]
+async fn a_blocking_call_inside_a_runtime_says_what_to_call_instead() {
+    let e = wsspec::Suite::new()
+        .run_against_blocking("ws://127.0.0.1:1")
+        .unwrap_err();
+    assert!(e.to_string().contains("use run_against(...).await"), "{e}");
+}
+
 /// What goes wrong before any verdict is a `wsspec::Error` of one line
 /// naming the culprit, and a client that never ran a case is not a pass.
 #[tokio::test(flavor = "multi_thread")]

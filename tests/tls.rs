@@ -241,6 +241,46 @@ fn every_tls_failure_is_one_line_and_exit_2() {
     assert!(file["tls"].as_str().unwrap().contains("--insecure"), "{file}");
 }
 
+/// A self-signed certificate with `CA:TRUE` (what `openssl req -x509`
+/// makes by default) for `names`, and its key, as PEM files in `dir`.
+fn self_signed_ca_true(dir: &Path, names: &[&str]) -> Certs {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let c = Certs {
+        ca: dir.join("self.pem"),
+        cert: dir.join("self.pem"),
+        key: dir.join("self-key.pem"),
+    };
+    std::fs::write(&c.cert, cert.pem()).unwrap();
+    std::fs::write(&c.key, key.serialize_pem()).unwrap();
+    c
+}
+
+/// The server presents the very `CA:TRUE` certificate given with `--ca`:
+/// trusted, as curl, Python and Node trust it; the name is still checked,
+/// and without `--ca` the refusal is said in words, not as a Rust enum.
+#[test]
+fn a_self_signed_ca_certificate_given_with_ca_is_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = self_signed_ca_true(dir.path(), &["localhost"]);
+    let (_tls, port) = tls_server(&c);
+    let ca = c.ca.to_str().unwrap();
+    let (index, _) = test_server(&format!("wss://localhost:{port}"), &["--ca", ca], "1.1.1");
+    assert_eq!(verdict_pairs(&index)["1.1.1"], ("OK".to_string(), "OK".to_string()));
+    let wrong_name = format!("wss://127.0.0.1:{port}");
+    fails_cleanly(
+        &["test-server", &wrong_name, "--ca", ca, "--cases", "1.1.1"],
+        "not valid for this host name",
+    );
+    let untrusted = format!("wss://localhost:{port}");
+    fails_cleanly(
+        &["test-server", &untrusted, "--cases", "1.1.1"],
+        "is a CA certificate (CA:TRUE)",
+    );
+}
+
 /// All 517 against the reference and the Python websockets servers, and
 /// sections 1–10 against both clients, over wss:// and ws://: the same
 /// verdicts (races aside). Minutes (12–13 against Python): scripts/slow-tests.sh.

@@ -121,11 +121,27 @@ impl Clients {
         F: FnMut(String) -> Fut,
         Fut: Future<Output = ()>,
     {
-        let agent_q: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
-        for (i, case) in self.server.config.cases.iter().enumerate() {
-            let url = format!("{}/runCase?case={}&agent={agent_q}", self.url(), i + 1);
-            let _ = tokio::time::timeout(case_bound(case) + Duration::from_secs(10), client(url)).await;
+        for (url, bound) in self.case_urls(agent) {
+            let _ = tokio::time::timeout(bound, client(url)).await;
         }
+        self.client_done(agent).await;
+    }
+
+    /// Each case's URL for `agent`, with how long a client may take on it:
+    /// the case's own bound plus 10 s.
+    pub(super) fn case_urls(&self, agent: &str) -> Vec<(String, Duration)> {
+        let agent_q: String = url::form_urlencoded::byte_serialize(agent.as_bytes()).collect();
+        let cases = self.server.config.cases.iter().enumerate();
+        cases
+            .map(|(i, case)| {
+                let url = format!("{}/runCase?case={}&agent={agent_q}", self.url(), i + 1);
+                (url, case_bound(case) + Duration::from_secs(10))
+            })
+            .collect()
+    }
+
+    /// Waits until every case `agent` ran has been judged.
+    pub(super) async fn client_done(&self, agent: &str) {
         self.server.cases_ended(agent, CASES_END_WITHIN).await;
     }
 
