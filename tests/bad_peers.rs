@@ -360,6 +360,35 @@ fn a_wrong_answer_among_others_is_not_run_again() {
     assert_eq!(opened, 6, "wrong answers were asked again");
 }
 
+/// `test-server` on `cases` against a peer that echoes text as binary, as
+/// agent `bad`, with `extra` flags: the table on stdout, and when each
+/// case's per-case file was written (as the case ended).
+fn against_text_as_binary(cases: &str, extra: &[&str]) -> (String, impl Fn(&str) -> std::time::SystemTime) {
+    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let mut args = vec!["test-server", &url, "--cases", cases, "--agent", "bad"];
+    args.extend(extra);
+    args.extend(["--out", out.path().to_str().unwrap()]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let ended = move |id: &str| {
+        let file = out.path().join(format!("bad_case_{}.json", id.replace('.', "_")));
+        std::fs::metadata(file).and_then(|m| m.modified()).unwrap()
+    };
+    (String::from_utf8_lossy(&o.stdout).into_owned(), ended)
+}
+
+/// Asserts that case `first` ended at least half a second before `later`.
+fn ended_well_before(ended: &impl Fn(&str) -> std::time::SystemTime, first: &str, later: &str) {
+    let (a, b) = (ended(first), ended(later));
+    assert!(
+        a + std::time::Duration::from_millis(500) < b,
+        "{first} ended {:?} after {later}",
+        a.duration_since(b).unwrap_or_default()
+    );
+}
+
 /// A case whose events already differ and that only waits out its kill
 /// timer (1.1.6 against a peer that echoes text as binary: brought forward
 /// to a second) is quiet: a case that must run alone (9.1.1) does not wait
@@ -367,32 +396,8 @@ fn a_wrong_answer_among_others_is_not_run_again() {
 #[test]
 fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
     needs!(Need::PythonWebsockets);
-    require_websockets();
-    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
-    let out = tempfile::tempdir().unwrap();
-    let o = run(&[
-        "test-server",
-        &format!("ws://127.0.0.1:{port}/"),
-        "--cases",
-        "1.1.6,9.1.1",
-        "--agent",
-        "bad",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    // Each per-case file is written as its case ends.
-    let ended = |id: &str| {
-        std::fs::metadata(out.path().join(format!("bad_case_{id}.json")))
-            .and_then(|m| m.modified())
-            .unwrap()
-    };
-    let (waited, alone) = (ended("1_1_6"), ended("9_1_1"));
-    assert!(
-        alone + std::time::Duration::from_millis(500) < waited,
-        "9.1.1 ended {:?} after 1.1.6",
-        alone.duration_since(waited).unwrap_or_default()
-    );
+    let (_, ended) = against_text_as_binary("1.1.6,9.1.1", &[]);
+    ended_well_before(&ended, "9.1.1", "1.1.6");
 }
 
 /// The reason says who closed: in 1.1.1 against a peer that echoes text
@@ -401,18 +406,7 @@ fn a_lone_case_does_not_wait_for_a_decided_case_to_time_out() {
 #[test]
 fn the_reason_says_our_kill_timer_closed_and_the_peer_answered() {
     needs!(Need::PythonWebsockets);
-    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
-    let out = tempfile::tempdir().unwrap();
-    let o = run(&[
-        "test-server",
-        &format!("ws://127.0.0.1:{port}/"),
-        "--cases",
-        "1.1.1",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let table = String::from_utf8_lossy(&o.stdout);
+    let (table, _) = against_text_as_binary("1.1.1", &[]);
     assert!(
         table.contains(
             "We closed first with 1001, as the case's kill timer fired after 1 s; the peer answered with 1001"
@@ -430,32 +424,8 @@ fn the_reason_says_our_kill_timer_closed_and_the_peer_answered() {
 #[test]
 fn a_decided_case_gives_its_slot_to_the_next() {
     needs!(Need::PythonWebsockets);
-    let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
-    let out = tempfile::tempdir().unwrap();
-    let o = run(&[
-        "test-server",
-        &format!("ws://127.0.0.1:{port}/"),
-        "--cases",
-        "1.1.6,1.2.1",
-        "--jobs",
-        "1",
-        "--agent",
-        "bad",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let ended = |id: &str| {
-        std::fs::metadata(out.path().join(format!("bad_case_{id}.json")))
-            .and_then(|m| m.modified())
-            .unwrap()
-    };
-    let (decided, next) = (ended("1_1_6"), ended("1_2_1"));
-    assert!(
-        next + std::time::Duration::from_millis(500) < decided,
-        "1.2.1 ended {:?} after 1.1.6",
-        next.duration_since(decided).unwrap_or_default()
-    );
+    let (_, ended) = against_text_as_binary("1.1.6,1.2.1", &["--jobs", "1"]);
+    ended_well_before(&ended, "1.2.1", "1.1.6");
 }
 
 /// Autobahn runs one case at a time. A server that fails only while another

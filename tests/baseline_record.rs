@@ -3,29 +3,9 @@
 //! `WSSPEC_UPDATE_BASELINE=force`. Its own test binary, because it sets
 //! that variable for the whole process.
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
+mod common;
 
-/// The server under test: tokio-tungstenite echoing every message.
-async fn start_echo_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                while let Some(Ok(msg)) = ws.next().await {
-                    if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    url
-}
+use common::echo::start_echo_server;
 
 fn set_update(value: &str) {
     // SAFETY: this binary's only test sets it, before and between runs.

@@ -3,33 +3,14 @@
 //! in-process, sections 1-10 and 12-13 run through the API, each held to a
 //! baseline file in the repository (WSSPEC_UPDATE_BASELINE=1 records it).
 
+mod common;
+
+use common::echo::start_echo_server;
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
 
 const SECTIONS: [&str; 11] = [
     "1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*", "12.*", "13.*",
 ];
-
-/// The server under test: tokio-tungstenite echoing every message.
-async fn start_echo_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                while let Some(Ok(msg)) = ws.next().await {
-                    if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    url
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tungstenite_server_matches_its_baseline() {

@@ -2,6 +2,7 @@
 //! starting third-party peers, comparing verdicts with Autobahn's oracles.
 #![allow(dead_code)]
 
+pub mod echo;
 pub mod needs;
 #[allow(unused_imports)]
 pub(crate) use needs::{Need, have, needs};
