@@ -409,7 +409,7 @@ fn the_reason_says_our_kill_timer_closed_and_the_peer_answered() {
     let (table, _) = against_text_as_binary("1.1.1", &[]);
     assert!(
         table.contains(
-            "We closed first with 1001, as the case's kill timer fired after 1 s; the peer answered with 1001"
+            "We sent the first close frame (1001 \"Going Away\"), as the case's kill timer fired after 1 s, at 1."
         ),
         "{table}"
     );

@@ -356,7 +356,7 @@ fn the_why_is_the_reason_that_decided_the_verdict_in_every_format() {
         // We closed 7.1.5 with 1000 and the peer answered with 1002: it
         // did not close with 1002 of its own.
         assert!(
-            text.contains("We closed first with 1000; the peer answered with 1002"),
+            text.contains("We sent the first close frame (1000); the peer answered with 1002"),
             "{f}"
         );
         assert!(text.contains("fail fast on UTF-8"), "{f}: the NON-STRICT expectation");

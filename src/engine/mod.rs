@@ -12,6 +12,7 @@
 
 pub mod connect;
 pub mod drive;
+pub mod explain;
 pub mod opening;
 pub mod outcome;
 mod quick_ack;

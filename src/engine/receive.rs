@@ -313,6 +313,8 @@ impl Session<'_> {
 
     fn on_close_frame(&mut self, code: Option<u16>, reason: Option<Vec<u8>>) {
         self.closing.remote_close_code = code;
+        let now = self.log.since_start(self.now);
+        self.closing.first_close_at.get_or_insert(now);
         if let Some(c) = code
             && !close::is_sendable(c)
         {

@@ -120,6 +120,11 @@ pub struct Closing {
     /// Why we dropped TCP, when we did in the middle of closing. Autobahn
     /// leaves `wasNotCleanReason` empty then; the verdict says this instead.
     pub dropped_because: Option<String>,
+    /// When the first close frame went or came (`closed_by_me` says which
+    /// way), since the case started.
+    pub first_close_at: Option<Duration>,
+    /// When TCP ended (`dropped_by_me` says by whom), since the case started.
+    pub tcp_closed_at: Option<Duration>,
 }
 
 /// Progress of a 9.x echo case.
@@ -387,6 +392,11 @@ impl<'c> Session<'c> {
         self.send_frame(h, &payload, None, chop, false);
         self.state = State::Closing;
         self.closing.closed_by_me = !is_reply;
+        if !is_reply {
+            self.closing
+                .first_close_at
+                .get_or_insert(self.log.since_start(self.now));
+        }
         self.closing.local_close_code = code;
         self.closing.local_close_reason = reason.map(<[u8]>::to_vec);
         if !is_reply {
@@ -398,6 +408,7 @@ impl<'c> Session<'c> {
     pub(super) fn drop_tcp(&mut self) {
         if self.state != State::Closed {
             self.closing.dropped_by_me = true;
+            self.closing.tcp_closed_at = Some(self.log.since_start(self.now));
             self.state = State::Closed;
             self.out.push(Write::Drop);
         }
@@ -433,6 +444,9 @@ impl<'c> Session<'c> {
     /// The peer closed TCP (or the socket failed).
     pub fn on_tcp_closed(&mut self, now: Instant) {
         self.now = now;
+        if self.state != State::Closed {
+            self.closing.tcp_closed_at = Some(self.log.since_start(now));
+        }
         self.state = State::Closed;
         if !self.closing.was_clean && !self.closing.dropped_by_me && self.closing.was_not_clean_reason.is_none() {
             self.closing.was_not_clean_reason =

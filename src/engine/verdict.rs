@@ -12,6 +12,9 @@ pub struct Verdict {
     pub behavior_close: Behavior,
     pub result: String,
     pub result_close: String,
+    /// Where the events depart from the nearest expected sequence, in
+    /// words: for FAILED, and for NON-STRICT its departure from OK.
+    pub difference: Option<String>,
 }
 
 impl Verdict {
@@ -30,6 +33,7 @@ pub fn not_opened(reason: &str) -> Verdict {
         behavior_close: Behavior::Failed,
         result: format!("{NOT_OPENED}{reason}."),
         result_close: "The WebSocket opening handshake was never completed.".into(),
+        difference: None,
     }
 }
 
@@ -122,6 +126,7 @@ pub fn judge(s: &Session) -> Verdict {
         behavior_close,
         result,
         result_close,
+        difference: difference(s, behavior),
     };
     if case.close.wrong_endpoint_fatal && case.close.closed_by_me != c.closed_by_me {
         v.behavior = Behavior::Failed;
@@ -130,6 +135,22 @@ pub fn judge(s: &Session) -> Verdict {
         amend_verdict(&mut v, *amend);
     }
     v
+}
+
+/// Our words on the events' first departure: from every expected sequence
+/// when none matched, from the OK one when a lesser one did.
+fn difference(s: &Session, behavior: Behavior) -> Option<String> {
+    let outcomes = match &s.case.check {
+        Check::Events { outcomes, .. } => outcomes,
+        _ => return None,
+    };
+    let only = match outcomes.iter().find(|(_, ev)| *ev == s.received) {
+        Some((Behavior::Ok, _)) => return None,
+        Some(_) if behavior == Behavior::Ok => return None,
+        Some(_) => Some(Behavior::Ok),
+        None => None,
+    };
+    super::explain::first_difference(&s.received, outcomes, only, &s.closing)
 }
 
 /// `behavior`: the events (or the echo) against what the case expects.
@@ -154,7 +175,7 @@ fn judge_behavior(s: &Session) -> (Behavior, String) {
             s.echo
                 .result
                 .clone()
-                .unwrap_or_else(|| "No echo arrived before the case's time ran out or the connection closed.".into()),
+                .unwrap_or_else(|| format!("No echo came {}.", super::explain::ending(&s.closing))),
         ),
     }
 }
@@ -163,7 +184,9 @@ fn judge_behavior(s: &Session) -> (Behavior, String) {
 fn judge_close(s: &Session) -> (Behavior, String) {
     let (exp, c) = (&s.case.close, &s.closing);
     if exp.closed_by_me != c.closed_by_me {
-        let why = if exp.closed_by_me {
+        let why = if exp.closed_by_me && c.remote_close_code.is_none() && !c.was_clean {
+            "The peer dropped TCP without a closing handshake, where we were to close.".into()
+        } else if exp.closed_by_me {
             "The peer started the closing handshake (or failed the connection) where we were to close.".into()
         } else {
             match &c.failure {

@@ -77,6 +77,11 @@ impl WireLog {
         }
     }
 
+    /// How long after the case started `now` is.
+    pub fn since_start(&self, now: Instant) -> std::time::Duration {
+        now.saturating_duration_since(self.start)
+    }
+
     fn push(&mut self, row: Value) {
         if self.enabled {
             self.push_always(row);

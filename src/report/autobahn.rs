@@ -119,6 +119,16 @@ fn add_when_present(v: &mut Value, o: &CaseOutcome) {
     if o.expected_close.wrong_endpoint_fatal {
         v["expectedClose"]["closedByWrongEndpointIsFatal"] = json!(true);
     }
+    if let Some(d) = &o.verdict.difference {
+        v["difference"] = json!(d);
+    }
+    let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
+    if let Some(t) = o.closing.first_close_at {
+        v["firstCloseAt"] = json!(ms(t));
+    }
+    if let Some(t) = o.closing.tcp_closed_at {
+        v["tcpClosedAt"] = json!(ms(t));
+    }
     if let Some(f) = &o.closing.failure {
         v["failureReason"] = json!(f);
     }

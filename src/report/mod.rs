@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+mod reason;
 #[cfg(feature = "table")]
 pub mod table;
 pub mod writer;

@@ -42,68 +42,11 @@ impl Entry {
     }
 
     /// The one reason that decided the pair, from the per-case file when it
-    /// is loaded, in the same words for every format:
-    /// - the close reason when `behaviorClose` decided it (also when the
-    ///   events matched and Autobahn failed `behavior` for the close, as it
-    ///   does when the wrong endpoint closed in a UTF-8 case);
-    /// - the events otherwise;
-    /// - for NON-STRICT and INFORMATIONAL, what the case's expectation says
-    ///   (Autobahn's results are generic), or the result in the handshake
-    ///   section, whose results say what the peer did;
-    ///
-    /// then the peer's close code and reason, when the verdict is not OK.
+    /// is loaded, in the same words for every format (see `report::reason`).
     pub fn reason(&self) -> Option<String> {
         let Detail::Loaded(d) = &self.detail else { return None };
-        let text = |k: &str| plain(d[k].as_str().unwrap_or(""));
-        let close_failed = matches!(
-            self.behavior_close,
-            Behavior::Failed | Behavior::WrongCode | Behavior::Unclean | Behavior::FailedByClient
-        );
-        let events_matched = d["expected"]
-            .as_object()
-            .is_some_and(|m| m.values().any(|seq| *seq == d["received"]));
-        let mut why = match self.behavior {
-            Behavior::Failed if close_failed && events_matched => text("resultClose"),
-            Behavior::Failed => text("result"),
-            _ if close_failed => text("resultClose"),
-            // The handshake section's results name what the peer did.
-            Behavior::NonStrict | Behavior::Informational if opening_case(&self.id) => text("result"),
-            Behavior::NonStrict | Behavior::Informational => {
-                let e = text("expectation");
-                if e.is_empty() { text("result") } else { e }
-            }
-            Behavior::Ok => text("resultClose"),
-            _ => text("result"),
-        };
-        let ok = matches!(self.behavior, Behavior::Ok | Behavior::Unimplemented) && self.behavior_close == Behavior::Ok;
-        if let (false, Some(code)) = (ok, d["remoteCloseCode"].as_u64()) {
-            if !why.is_empty() && !why.ends_with('.') {
-                why.push('.');
-            }
-            why.push(' ');
-            why.push_str(&who_closed(d, code));
-        }
-        Some(why.trim().to_string())
+        Some(super::reason::compose(self, d))
     }
-}
-
-/// Who sent the first close frame, and the peer's code: a peer that only
-/// answered our close (our kill timer's 1001, say) did not close with it.
-fn who_closed(d: &Value, code: u64) -> String {
-    let said = match d["remoteCloseReason"].as_str().map(str::trim) {
-        Some(r) if !r.is_empty() => format!(" ({r:?})"),
-        _ => String::new(),
-    };
-    if d["closedByMe"].as_bool() != Some(true) {
-        return format!("The peer closed with {code}{said}.");
-    }
-    let ours = match (d["localCloseCode"].as_u64(), d["failureReason"].as_str()) {
-        (Some(c), Some(f)) => format!(" with {c}, {f}"),
-        (Some(c), None) => format!(" with {c}"),
-        (None, Some(f)) => format!(", {f}"),
-        (None, None) => String::new(),
-    };
-    format!("We closed first{ours}; the peer answered with {code}{said}.")
 }
 
 /// Report text as one plain line: Autobahn's descriptions carry `<br>`.
@@ -379,7 +322,7 @@ pub fn section_of(id: &str) -> ((u32, String), String) {
 }
 
 /// Whether `id` is a case of a section that tests the opening handshake.
-fn opening_case(id: &str) -> bool {
+pub(super) fn opening_case(id: &str) -> bool {
     crate::catalogue::sections::of(id).is_some_and(|(_, s)| s.driver == crate::catalogue::Driver::Opening)
 }
 

@@ -231,7 +231,8 @@ impl Suite {
 
     /// `out_dir`, or a fresh folder under `<temp>/wsspec/`, where the
     /// folders of processes that have ended are removed first: a test run's
-    /// reports stay until the next run, and do not pile up run after run.
+    /// reports stay until the next run, and do not pile up run after run;
+    /// a failed test's folder is kept (see [`Report::keep`]).
     fn report_dir(&self, role: &str) -> PathBuf {
         static RUNS: AtomicUsize = AtomicUsize::new(0);
         if let Some(dir) = &self.out_dir {
@@ -293,10 +294,24 @@ fn remove_ended_runs(root: &Path) {
         if let Some(pid) = pid
             && pid != std::process::id()
             && !Path::new(&format!("/proc/{pid}")).exists()
+            && !kept(&entry.path())
         {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// The marker of a report folder kept for a reader (a failed test's).
+const KEPT: &str = ".kept";
+
+/// How long a kept report folder stays.
+const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Whether the report folder `dir` is marked kept, and not yet for a week.
+fn kept(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(KEPT))
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < KEPT_FOR))
 }
 
 fn cannot_write(dir: &Path, e: std::io::Error) -> Error {

@@ -191,11 +191,21 @@ impl Report {
 
     /// Panics with the diff of [`matches_baseline`](Report::matches_baseline)
     /// unless the report matches the baseline at `path`.
+    /// The per-case files (wire logs, events) are named in the message, and
+    /// their folder is kept past later runs (see [`Report::keep`]).
     #[track_caller]
     pub fn assert_matches_baseline(&self, path: impl AsRef<Path>) {
         if let Err(diff) = self.matches_baseline(path) {
-            panic!("{diff}");
+            self.keep();
+            panic!("{diff}\nper-case files (kept): {}", self.dir.display());
         }
+    }
+
+    /// Marks this report's folder to be kept: a folder wsspec chose under
+    /// `<temp>/wsspec/` is otherwise removed by the next run once this
+    /// process has ended. Kept folders go after a week.
+    pub fn keep(&self) {
+        let _ = std::fs::write(self.dir.join(super::KEPT), "");
     }
 
     /// Writes the verdict pairs as a baseline: Autobahn's index.json layout

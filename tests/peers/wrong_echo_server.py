@@ -7,6 +7,8 @@ connections a run opened.
                     cases of sections 1-10 fail, each by an answer
     silent          reads every message and answers none: cases that expect
                     an echo fail when their time runs out
+    drop-large      echoes, but drops TCP (no close frame) on any message
+                    of 65535 octets or more: 1.1.6 on fail, the close too
 
     python3 wrong_echo_server.py MODE PORT [LOG]
 """
@@ -28,12 +30,17 @@ async def echo(ws):
         async for msg in ws:
             if MODE == "text-as-binary":
                 await ws.send(msg.encode() if isinstance(msg, str) else msg)
+            elif MODE == "drop-large":
+                if len(msg) >= 65535:
+                    ws.transport.abort()
+                    return
+                await ws.send(msg)
     except Exception:
         pass
 
 
 async def main(port):
-    if MODE not in ("text-as-binary", "silent"):
+    if MODE not in ("text-as-binary", "silent", "drop-large"):
         sys.exit(f"unknown mode {MODE}")
     async with serve(echo, "127.0.0.1", port, max_size=2**25, max_queue=1) as server:
         await server.serve_forever()

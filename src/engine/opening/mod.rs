@@ -55,6 +55,7 @@ fn verdict_of(level: Level, behavior: Behavior, reason: &str) -> Verdict {
         behavior_close: Behavior::Ok,
         result: reason.to_string(),
         result_close: "No WebSocket connection was opened.".into(),
+        difference: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn combine(hs: Verdict, echo: &Verdict) -> Verdict {
         behavior_close: echo.behavior_close,
         result,
         result_close: echo.result_close.clone(),
+        difference: echo.difference.clone(),
     }
 }
 

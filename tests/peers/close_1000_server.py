@@ -1,0 +1,81 @@
+"""A WebSocket echo server written on bare asyncio that answers every close
+frame with a close frame of code 1000, whatever the peer's close said: on
+7.3.1 (a close with a 1-octet payload, which RFC 6455 section 5.5.1 makes
+a protocol error) it says 1000 where 1002 is expected. Nothing else is
+checked: it is wrong on purpose, for the reasons wsspec prints.
+
+    python3 close_1000_server.py PORT
+"""
+
+import asyncio
+import base64
+import hashlib
+import struct
+import sys
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+async def read_frame(reader):
+    b0, b1 = await reader.readexactly(2)
+    n = b1 & 0x7F
+    if n == 126:
+        (n,) = struct.unpack("!H", await reader.readexactly(2))
+    elif n == 127:
+        (n,) = struct.unpack("!Q", await reader.readexactly(8))
+    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
+    data = bytearray(await reader.readexactly(n))
+    for i in range(n):
+        data[i] ^= mask[i % 4]
+    return b0, bytes(data)
+
+
+def frame(b0, data):
+    n = len(data)
+    if n < 126:
+        head = bytes([b0, n])
+    elif n < 65536:
+        head = bytes([b0, 126]) + struct.pack("!H", n)
+    else:
+        head = bytes([b0, 127]) + struct.pack("!Q", n)
+    return head + data
+
+
+async def serve(reader, writer):
+    try:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        while True:
+            b0, data = await read_frame(reader)
+            opcode = b0 & 0x0F
+            if opcode == 8:
+                writer.write(frame(0x88, struct.pack("!H", 1000)))
+                await writer.drain()
+                break
+            if opcode == 9:
+                writer.write(frame(0x8A, data))
+            elif opcode != 10:
+                writer.write(frame(b0, data))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, StopIteration, asyncio.LimitOverrunError):
+        pass
+    writer.close()
+
+
+async def main(port):
+    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1])))
