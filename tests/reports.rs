@@ -543,3 +543,26 @@ fn reports_and_baselines_by_http_url() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("/nope/index.json: HTTP 404"), "{err}");
 }
+
+/// A narrow table wraps, never cuts: the permessage-deflate offers of
+/// 13.x differ only at their ends, and the reasons say what differs.
+#[test]
+fn a_narrow_table_wraps_offers_and_reasons_instead_of_cutting_them() {
+    let folder = repo("tests/fixtures/autobahn-reports/websockets-17.4/servers");
+    let o = wsspec()
+        .args(["report", folder.to_str().unwrap(), "--format", "table"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let table_lines = text.lines().filter(|l| l.starts_with(['│', '╭', '├', '╰']));
+    assert!(table_lines.into_iter().all(|l| l.chars().count() <= 80), "{text}");
+    // Neither the offers nor the reasons are cut.
+    let not_ok = text.split("Cases that are not OK").nth(1).unwrap();
+    let cells: String = not_ok.lines().filter(|l| l.starts_with('│')).collect();
+    assert!(!cells.contains('…') || cells.contains(" … "), "a cell was cut:\n{text}");
+    let offers = text.split("permessage-deflate negotiation").nth(1).unwrap();
+    assert!(!offers.contains('…'), "an offer was cut:\n{offers}");
+    let rows = offers.lines().filter(|l| l.starts_with("│ websockets-echo")).count();
+    assert!(rows >= 6, "{offers}");
+}

@@ -21,7 +21,10 @@ pub enum Command {
     },
     /// Check case files (default: the shipped ones): one line per problem,
     /// with file, line and column; exit 2 if there is any.
-    Check { files: Vec<PathBuf> },
+    Check {
+        /// Case files (`.json`); none checks the shipped ones in `cases/`.
+        files: Vec<PathBuf>,
+    },
     /// The floor of a run: the longest pause the selected cases require of
     /// a correct peer, in seconds (cases run at once, so their pauses
     /// overlap). For benchmarks, beside a run's wall time.

@@ -8,12 +8,12 @@ use super::{BadInput, EXIT_FAILED_CASES, EXIT_OK};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Address to listen on.
+    /// Address to listen on [default: 127.0.0.1:9001, or the spec's url].
     #[arg(long, value_name = "ADDR")]
     pub(super) listen: Option<String>,
     #[command(flatten)]
     selection: super::Selection,
-    /// Report folder.
+    /// Report folder [default: reports/clients, or the spec's outdir].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// An Autobahn fuzzingserver.json (url, outdir, cases, exclude-cases, exclude-agent-cases).

@@ -22,7 +22,7 @@ pub struct Args {
     /// Name of the implementation in reports (default: the Server header).
     #[arg(long)]
     agent: Option<String>,
-    /// Report folder.
+    /// Report folder [default: reports/servers, or the spec's outdir].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Cases run at once (timed 9.x cases always run alone), at least 1.

@@ -118,14 +118,14 @@ impl Flaky {
     }
 }
 
-/// Sorts IDs in catalogue order: Autobahn's numerically, custom ones after.
-pub fn id_order(id: &str) -> (bool, Vec<u32>, String) {
+/// Sorts IDs in catalogue order: Autobahn's numerically, custom ones after,
+/// by their leading words, then their numbers as numbers (`hs.1.2` before
+/// `hs.1.10`).
+pub fn id_order(id: &str) -> (bool, String, Vec<u32>, String) {
     let numeric = id.split('.').next().is_some_and(|p| p.parse::<u32>().is_ok());
-    (
-        !numeric,
-        if numeric { id_tuple(id) } else { Vec::new() },
-        id.to_string(),
-    )
+    let words: Vec<&str> = id.split('.').take_while(|p| p.parse::<u32>().is_err()).collect();
+    let rest = id.split('.').skip(words.len()).collect::<Vec<_>>().join(".");
+    (!numeric, words.join("."), id_tuple(&rest), id.to_string())
 }
 
 fn verdict(v: &Value, key: &str, file: &Path, agent: &str, id: &str) -> Result<Behavior, String> {
@@ -578,6 +578,16 @@ mod tests {
 
     /// The renderings other than the page never see a wire log, so a report
     /// of 517 long logs is not held whole in memory to print a table.
+    #[test]
+    fn ids_sort_by_their_numbers_as_numbers() {
+        let mut ids = vec!["hs.1.10", "frag.2", "hs.1.9", "10.1.1", "hs.1.1", "9.1.1", "hs.2.1", "frag.10"];
+        ids.sort_by_key(|i| id_order(i));
+        assert_eq!(
+            ids,
+            ["9.1.1", "10.1.1", "frag.2", "frag.10", "hs.1.1", "hs.1.9", "hs.1.10", "hs.2.1"]
+        );
+    }
+
     #[test]
     fn details_keep_only_the_wire_log_rows_asked_for() {
         let dir = tempfile::tempdir().unwrap();

@@ -31,14 +31,6 @@ fn paint(b: Behavior, colour: bool) -> String {
     format!("\x1b[{code}m{b}\x1b[0m")
 }
 
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() > n {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn render(report: &Report, colour: bool, width: Option<usize>) -> String {
     let mut out = render_counts(report, colour, width);
     let neg = super::model::negotiations(report);
@@ -46,7 +38,7 @@ pub fn render(report: &Report, colour: bool, width: Option<usize>) -> String {
         let mut b = Builder::default();
         b.push_record(["Agent", "permessage-deflate offered", "agreed", "Cases"]);
         for n in neg {
-            b.push_record([n.agent, cut(&n.offered, 60), cut(&n.agreed, 70), n.cases.to_string()]);
+            b.push_record([n.agent, n.offered, n.agreed, n.cases.to_string()]);
         }
         out.push_str("permessage-deflate negotiation:\n");
         out.push_str(&draw(b, width));
@@ -79,12 +71,13 @@ pub fn width_limit() -> Option<usize> {
     std::env::var("COLUMNS").ok()?.parse().ok().filter(|w| *w >= 40)
 }
 
-/// Draws a table, shrinking its widest columns to `width`.
+/// Draws a table, wrapping its widest columns (at word boundaries) to fit
+/// `width`: a reason or an offer cut short would hide what differs.
 fn draw(b: Builder, width: Option<usize>) -> String {
     let mut t = b.build();
     t.with(Style::rounded());
     if let Some(w) = width {
-        t.with(Width::truncate(w).priority(Priority::max(true)).suffix("…"));
+        t.with(Width::wrap(w).priority(Priority::max(true)).keep_words(true));
     }
     format!("{t}\n")
 }
