@@ -1,54 +1,10 @@
-//! wsspec as a library inside `cargo test`, as a WebSocket library's
-//! maintainer would use it: a tokio-tungstenite server and client started
-//! in-process, sections 1-10 and 12-13 run through the API, each held to a
-//! baseline file in the repository (WSSPEC_UPDATE_BASELINE=1 records it).
+//! wsspec as a library inside `cargo test`: the blocking API, baselines
+//! that fail with a diff, and bad input as one line. The README's own
+//! snippets run in tests/readme.rs.
 
 mod common;
 
 use common::echo::start_echo_server;
-use futures_util::{SinkExt, StreamExt};
-
-const SECTIONS: [&str; 11] = [
-    "1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*", "12.*", "13.*",
-];
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tungstenite_server_matches_its_baseline() {
-    let url = start_echo_server().await;
-    let report = wsspec::Suite::new()
-        .cases(SECTIONS)
-        .agent("tokio-tungstenite")
-        .run_against(&url)
-        .await
-        .unwrap();
-    assert_eq!(report.counts().total(), 517);
-    report.assert_matches_baseline("tests/conformance/server.json");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tungstenite_client_matches_its_baseline() {
-    let clients = wsspec::Suite::new()
-        .cases(SECTIONS)
-        .serve_clients("127.0.0.1:0")
-        .await
-        .unwrap();
-    // The client under test connects to each case's URL and echoes.
-    clients
-        .run_client("tokio-tungstenite", |url| async move {
-            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
-                return;
-            };
-            while let Some(Ok(msg)) = ws.next().await {
-                if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
-                    break;
-                }
-            }
-        })
-        .await;
-    let report = clients.finish().await.unwrap();
-    assert_eq!(report.counts().total(), 517);
-    report.assert_matches_baseline("tests/conformance/client.json");
-}
 
 /// The blocking API needs no runtime of the caller's; a baseline that the
 /// report falls short of fails with the cases, both pairs and the reason,
