@@ -35,11 +35,18 @@ echo "== the zoo: third-party servers from Debian and PyPI (tests/peers/zoo)"
 bash tests/peers/zoo/build.sh target/zoo
 
 echo "== Autobahn's compression test files (from its PyPI package, for --testdata)"
+# The sdist itself stays too: tests serve it on loopback to `--testdata
+# autobahn` (tests/testdata_fetch.rs).
 TESTDATA=target/autobahn-testdata
+SDIST=target/autobahn-sdist/autobahntestsuite-25.10.1.tar.gz
+if [ ! -f "$SDIST" ]; then
+  mkdir -p "$(dirname "$SDIST")"
+  python3 -m pip download --quiet --no-deps --no-binary :all: autobahntestsuite==25.10.1 -d "$(dirname "$SDIST")"
+fi
+echo "b083d6e15330fc16f3e5f0975cce2b15f21bfa0c6db09547316b1852c6dbd6df  $SDIST" | sha256sum -c --quiet
 if [ ! -f "$TESTDATA/data1.json" ]; then
   tmp=$(mktemp -d)
-  python3 -m pip download --quiet --no-deps --no-binary :all: autobahntestsuite==25.10.1 -d "$tmp"
-  tar -xzf "$tmp"/autobahntestsuite-25.10.1.tar.gz -C "$tmp"
+  tar -xzf "$SDIST" -C "$tmp"
   mkdir -p "$TESTDATA"
   cp "$tmp"/autobahntestsuite-25.10.1/autobahntestsuite/testdata/* "$TESTDATA"/
   rm -rf "$tmp"

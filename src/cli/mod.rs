@@ -9,6 +9,7 @@ mod spec;
 mod test_browser;
 mod test_clients;
 mod test_server;
+mod testdata;
 mod wstest;
 
 use std::path::{Path, PathBuf};
@@ -301,10 +302,13 @@ pub struct SessionArgs {
     /// Seconds the opening handshake may take.
     #[arg(long, default_value_t = Suite::DEFAULT_OPEN_TIMEOUT.as_secs_f64(), value_name = "SECS")]
     pub open_timeout: f64,
-    /// Folder holding Autobahn's five compression test files (its package's
-    /// `autobahntestsuite/testdata`): sections 12–13 then send exactly
-    /// Autobahn's bytes. Default: wsspec's generated data.
-    #[arg(long, value_name = "DIR")]
+    /// Autobahn's five compression test files, for sections 12–13 to send
+    /// exactly Autobahn's bytes: `autobahn` fetches them from its PyPI
+    /// package once (checked by SHA-256, kept in ~/.cache/wsspec), or a
+    /// folder holding them (the package's `autobahntestsuite/testdata`;
+    /// `./autobahn` for a folder of that name). Default: wsspec's generated
+    /// data.
+    #[arg(long, value_name = "autobahn|DIR")]
     pub testdata: Option<std::path::PathBuf>,
 }
 
@@ -322,6 +326,7 @@ impl SessionArgs {
             .max_message_size(self.max_message_size)
             .open_timeout(std::time::Duration::from_secs_f64(open_timeout));
         Ok(match self.testdata.clone().or_else(|| spec_testdata.map(Into::into)) {
+            Some(word) if word.as_os_str() == testdata::AUTOBAHN => suite.testdata(testdata::autobahn_testdata()?),
             Some(dir) => suite.testdata(dir),
             None => suite,
         })

@@ -14,7 +14,7 @@ pub fn is_url(input: &str) -> bool {
     input.starts_with("http://") || input.starts_with("https://")
 }
 
-fn client() -> Result<reqwest::Client, String> {
+pub(crate) fn client() -> Result<reqwest::Client, String> {
     // rustls with ring: one crypto provider for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
@@ -29,8 +29,18 @@ fn client() -> Result<reqwest::Client, String> {
 /// an index of many agents a few megabytes.
 const MAX_FILE: usize = 64 << 20;
 
-async fn get(c: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    let mut resp = c.get(url).send().await.map_err(|e| format!("{url}: {}", why(&e)))?;
+pub(crate) async fn get(c: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+    get_as(c, url, "*/*").await
+}
+
+/// `get`, asking for the media type `accept`.
+pub(crate) async fn get_as(c: &reqwest::Client, url: &str, accept: &str) -> Result<Vec<u8>, String> {
+    let mut resp = c
+        .get(url)
+        .header("Accept", accept)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {}", why(&e)))?;
     let status = resp.status();
     if !status.is_success() {
         return Err(format!("{url}: HTTP {status}"));

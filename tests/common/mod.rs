@@ -92,6 +92,9 @@ pub fn sections_1_to_10(id: &str) -> bool {
     s <= 10
 }
 
+/// Autobahn's PyPI sdist, as scripts/test.sh keeps it.
+pub const AUTOBAHN_SDIST: &str = "target/autobahn-sdist/autobahntestsuite-25.10.1.tar.gz";
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -38,6 +38,8 @@ pub enum Need {
     Zoo(&'static str),
     /// Autobahn's compression test files in target/autobahn-testdata/.
     Testdata,
+    /// Autobahn's PyPI sdist, kept by scripts/test.sh.
+    AutobahnSdist,
 }
 
 impl Need {
@@ -57,6 +59,7 @@ impl Need {
             }
             Need::Zoo(name) => repo(&format!("target/zoo/{name}")).exists(),
             Need::Testdata => repo("target/autobahn-testdata/data1.json").exists(),
+            Need::AutobahnSdist => repo(super::AUTOBAHN_SDIST).exists(),
         };
         (!ok).then(|| self.how().to_string())
     }
@@ -75,6 +78,7 @@ impl Need {
             ),
             Need::Zoo(name) => format!("the zoo's {name}: bash tests/peers/zoo/build.sh target/zoo"),
             Need::Testdata => "Autobahn's compression test files: scripts/test.sh fetches them".into(),
+            Need::AutobahnSdist => format!("{}: scripts/test.sh fetches it", super::AUTOBAHN_SDIST),
         }
     }
 }
