@@ -16,7 +16,7 @@ pub fn is_url(input: &str) -> bool {
 
 pub(crate) fn client() -> Result<reqwest::Client, String> {
     // rustls with ring: one crypto provider for the process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::CryptoProvider::install_default((*crate::tls::provider()).clone());
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
