@@ -40,8 +40,8 @@ pub use engine::{Progress, Silent};
 pub use report::Format;
 pub use suite::blocking::BlockingClients;
 pub use suite::{
-    AgentExclusions, CaseResult, Clients, Counts, Ending, Error, Report, ServerRun, ServerUnderTest, ServersRun, Suite,
-    UPDATE_BASELINE, Unwatched, Watch,
+    AgentExclusions, CaseResult, Clients, Counts, Ending, Error, Report, ServerRun, ServerUnderTest, ServersRun, Shard,
+    Suite, UPDATE_BASELINE, Unwatched, Watch,
 };
 
 #[doc(hidden)]

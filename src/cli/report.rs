@@ -24,6 +24,10 @@ pub struct Args {
     /// With --update-baseline: drop cases and accept regressions.
     #[arg(long, requires = "update_baseline")]
     force: bool,
+    /// Join the inputs, shards of one run (`test-server --shard K/N`), into
+    /// one report folder DIR, then render and gate that.
+    #[arg(long, value_name = "DIR")]
+    merge: Option<PathBuf>,
 }
 
 /// Output options shared with the test commands.
@@ -209,7 +213,22 @@ pub fn gate_exit(report: &Report) -> u8 {
 
 pub async fn run(args: Args) -> Result<u8, BadInput> {
     check_output(&args.out)?;
-    let mut report = load_any(&args.inputs, args.out.format).await?;
+    let inputs = match &args.merge {
+        Some(into) => {
+            if let Some(url) = args.inputs.iter().find(|i| fetch::is_url(&i.to_string_lossy())) {
+                return Err(format!("--merge takes local report folders, not {}", url.display()).into());
+            }
+            let n = crate::report::merge::merge(&args.inputs, into)?;
+            eprintln!(
+                "merged {} into {}",
+                super::count_of(n, "case"),
+                into.join("index.json").display()
+            );
+            vec![into.clone()]
+        }
+        None => args.inputs.clone(),
+    };
+    let mut report = load_any(&inputs, args.out.format).await?;
     let Some(base) = &args.gate.baseline else {
         emit(&report, &args.out)?;
         return Ok(EXIT_OK);

@@ -31,6 +31,11 @@ pub struct Args {
     /// An Autobahn fuzzingclient.json to take servers and cases from.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
+    /// Run the K-th of N shards (every N-th case) of the selection, one
+    /// per CI job; `wsspec report --merge DIR` joins the shards' folders
+    /// into the report of one whole run (and gates it with --baseline).
+    #[arg(long, value_name = "K/N", value_parser = crate::Shard::parse, conflicts_with = "baseline")]
+    shard: Option<crate::Shard>,
     #[command(flatten)]
     session: super::SessionArgs,
     #[command(flatten)]
@@ -62,7 +67,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         &args.session,
         plan.spec_testdata.as_deref(),
     )?;
-    let suite = args.trust.apply(suite).jobs(args.jobs).out_dir(&plan.outdir);
+    let mut suite = args.trust.apply(suite).jobs(args.jobs).out_dir(&plan.outdir);
+    if let Some(shard) = args.shard {
+        suite = suite.shard(shard);
+    }
     let terminal = Terminal::default();
     let servers = servers_of(&suite, &plan.urls, args.agent.as_deref(), &terminal).await?;
     let run = suite.run_against_servers(&servers, &plan.excluded, &terminal).await?;

@@ -70,6 +70,39 @@ pub struct Suite {
     allow_unmatched: bool,
     excluded: AgentExclusions,
     serve_tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    shard: Option<Shard>,
+}
+
+/// One part of a run split across CI jobs: the `index`-th of `count`
+/// (1-based), taking every `count`-th case of the selection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: usize,
+    /// Into how many parts.
+    pub count: usize,
+}
+
+impl Shard {
+    /// `K/N`, with 1 ≤ K ≤ N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s:?}: expected K/N with 1 <= K <= N, as 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index < 1 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the case at 0-based `position` of the selection is this
+    /// shard's: round robin, so that the long 9.x cases spread.
+    pub fn takes(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
 }
 
 impl Default for Suite {
@@ -88,6 +121,7 @@ impl Default for Suite {
             allow_unmatched: false,
             excluded: AgentExclusions::new(),
             serve_tls: None,
+            shard: None,
         }
     }
 }
@@ -139,6 +173,14 @@ impl Suite {
     /// folder's previous report is replaced.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Suite {
         self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Runs only one shard of the selected cases against servers: every
+    /// `shard.count`-th case, numbered as in the whole run, so that
+    /// `wsspec report --merge` of all shards equals one unsharded run.
+    pub fn shard(mut self, shard: Shard) -> Suite {
+        self.shard = Some(shard);
         self
     }
 

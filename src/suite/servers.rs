@@ -11,7 +11,7 @@ use super::{Error, Suite, cannot_write};
 use crate::catalogue::{Behavior, Case, select::excluded_for_agent};
 use crate::engine::connect::{OpenFailure, client_connect};
 use crate::engine::schedule::{Stop, run_against_server};
-use crate::engine::{Discard, Progress, Silent};
+use crate::engine::{CaseOutcome, Discard, Progress, Silent, Sink};
 use crate::report::writer::Writer;
 use crate::target::Target;
 
@@ -130,14 +130,17 @@ impl Suite {
         let writer = Mutex::new(Writer::create(&dir).map_err(|e| cannot_write(&dir, e))?);
         let mut runs = Vec::with_capacity(servers.len());
         for (server, agent) in servers.iter().zip(agents) {
-            let mine: Vec<Case> = cases
+            let (mine, numbers): (Vec<Case>, Vec<usize>) = cases
                 .iter()
                 .filter(|c| !excluded_for_agent(excluded, &agent, &c.id))
-                .cloned()
-                .collect();
+                .enumerate()
+                .filter(|(at, _)| self.shard.is_none_or(|s| s.takes(*at)))
+                .map(|(at, c)| (c.clone(), at + 1))
+                .unzip();
             let started = Instant::now();
             let progress = watch.server(&agent, mine.len());
-            let run = run_against_server(mine, &server.target, &agent, &opts, self.jobs, &*progress, &writer).await;
+            let sink = Renumbered { sink: &writer, numbers };
+            let run = run_against_server(mine, &server.target, &agent, &opts, self.jobs, &*progress, &sink).await;
             drop(progress);
             let ending = match run.stop {
                 Stop::Completed => {
@@ -224,5 +227,24 @@ pub async fn probe(target: &Target, agent: Option<&str>, open_timeout: Duration)
             Err(format!("{}: {}{hint}", target.url, e.reason))
         }
         Err(_) => Ok(named().unwrap_or_else(|| "UnknownServer".into())),
+    }
+}
+
+/// A sink that numbers each case as in the whole selection (a shard's
+/// cases are every N-th of it), as Autobahn numbers its per-case files.
+struct Renumbered<'a> {
+    sink: &'a dyn Sink,
+    /// The number of the shard's n-th case, at n - 1.
+    numbers: Vec<usize>,
+}
+
+impl Sink for Renumbered<'_> {
+    fn outcome(&self, mut o: CaseOutcome) {
+        o.index = self.numbers.get(o.index - 1).copied().unwrap_or(o.index);
+        self.sink.outcome(o);
+    }
+
+    fn finding(&self, agent: &str, id: &str, text: &str) {
+        self.sink.finding(agent, id, text);
     }
 }
