@@ -580,11 +580,15 @@ mod tests {
     /// of 517 long logs is not held whole in memory to print a table.
     #[test]
     fn ids_sort_by_their_numbers_as_numbers() {
-        let mut ids = vec!["hs.1.10", "frag.2", "hs.1.9", "10.1.1", "hs.1.1", "9.1.1", "hs.2.1", "frag.10"];
+        let mut ids = vec![
+            "hs.1.10", "frag.2", "hs.1.9", "10.1.1", "hs.1.1", "9.1.1", "hs.2.1", "frag.10",
+        ];
         ids.sort_by_key(|i| id_order(i));
         assert_eq!(
             ids,
-            ["9.1.1", "10.1.1", "frag.2", "frag.10", "hs.1.1", "hs.1.9", "hs.1.10", "hs.2.1"]
+            [
+                "9.1.1", "10.1.1", "frag.2", "frag.10", "hs.1.1", "hs.1.9", "hs.1.10", "hs.2.1"
+            ]
         );
     }
 
