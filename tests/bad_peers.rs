@@ -272,12 +272,18 @@ fn flags_that_cannot_apply_are_exit_2_in_words() {
             vec!["cases", "list", "--cases-dir", "/nonexistent"],
             "/nonexistent: cannot read the folder",
         ),
+        // Said before the run, not after it.
+        (
+            vec!["test-server", "--cases", "1.1.1", "--output", "/proc/x.xml"],
+            "--output /proc/x.xml: cannot write it",
+        ),
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
         assert!(!err.contains(":0:0:"), "{args:?}: a place that is not one: {err}");
+        assert!(!err.contains("cases in"), "{args:?}: ran first: {err}");
     }
 }
 

@@ -176,6 +176,17 @@ pub fn check_output(out: &OutputArgs) -> Result<(), BadInput> {
             )
             .into());
         }
+        // Opened without truncating, and removed again if it was not
+        // there: a file that cannot be written is said before the run.
+        let existed = path.exists();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| format!("--output {}: cannot write it ({e})", path.display()))?;
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
     }
     Ok(())
 }
