@@ -84,51 +84,91 @@ pub fn parse_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
 }
 
 /// Parses a response head of HTTP/1.0 or 1.1 (`Head::version` says which):
-/// a refusal in HTTP/1.0 is still an HTTP refusal.
+/// a refusal in HTTP/1.0 is still an HTTP refusal. Obsolete line folding
+/// is read as spaces (RFC 7230 §3.2.4), and a head may have any number of
+/// header lines within `MAX_HEAD`.
 pub fn parse_any_response(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => {
-            let head = Head {
-                version: resp.version.unwrap_or(0),
-                status: resp.code.unwrap_or(0),
-                headers: collect(resp.headers),
-                raw: buf[..n].to_vec(),
-                ..Head::default()
-            };
-            Ok(Some((head, n)))
-        }
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-            Err(format!("the HTTP answer is over {MAX_HEAD} bytes without ending"))
-        }
-        Ok(httparse::Status::Partial) => Ok(None),
-        Err(e) => Err(format!("the HTTP answer is malformed ({e})")),
+    let unfolded = unfold(buf);
+    let mut room = 64;
+    loop {
+        let mut headers = vec![httparse::EMPTY_HEADER; room];
+        let mut resp = httparse::Response::new(&mut headers);
+        return match resp.parse(&unfolded) {
+            Ok(httparse::Status::Complete(n)) => {
+                let head = Head {
+                    version: resp.version.unwrap_or(0),
+                    status: resp.code.unwrap_or(0),
+                    headers: collect(resp.headers),
+                    raw: buf[..n].to_vec(),
+                    ..Head::default()
+                };
+                Ok(Some((head, n)))
+            }
+            Err(httparse::Error::TooManyHeaders) if room < MAX_HEAD / 4 => {
+                room *= 4;
+                continue;
+            }
+            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+                Err(format!("the HTTP answer is over {MAX_HEAD} bytes without ending"))
+            }
+            Ok(httparse::Status::Partial) => Ok(None),
+            Err(e) => Err(format!("the HTTP answer is malformed ({e})")),
+        };
     }
 }
 
-/// Parses a request head, as a server receives it.
+/// Parses a request head, as a server receives it (obs-fold read as
+/// spaces, any number of header lines within `MAX_HEAD`).
 pub fn parse_request(buf: &[u8]) -> Result<Option<(Head, usize)>, String> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut req = httparse::Request::new(&mut headers);
-    match req.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => Ok(Some((
-            Head {
-                version: req.version.unwrap_or(0),
-                method: req.method.unwrap_or("").to_string(),
-                path: req.path.unwrap_or("").to_string(),
-                headers: collect(req.headers),
-                raw: buf[..n].to_vec(),
-                ..Head::default()
-            },
-            n,
-        ))),
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-            Err(format!("the HTTP request is over {MAX_HEAD} bytes without ending"))
-        }
-        Ok(httparse::Status::Partial) => Ok(None),
-        Err(e) => Err(format!("the HTTP request is malformed ({e})")),
+    let unfolded = unfold(buf);
+    let mut room = 64;
+    loop {
+        let mut headers = vec![httparse::EMPTY_HEADER; room];
+        let mut req = httparse::Request::new(&mut headers);
+        return match req.parse(&unfolded) {
+            Ok(httparse::Status::Complete(n)) => Ok(Some((
+                Head {
+                    version: req.version.unwrap_or(0),
+                    method: req.method.unwrap_or("").to_string(),
+                    path: req.path.unwrap_or("").to_string(),
+                    headers: collect(req.headers),
+                    raw: buf[..n].to_vec(),
+                    ..Head::default()
+                },
+                n,
+            ))),
+            Err(httparse::Error::TooManyHeaders) if room < MAX_HEAD / 4 => {
+                room *= 4;
+                continue;
+            }
+            Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+                Err(format!("the HTTP request is over {MAX_HEAD} bytes without ending"))
+            }
+            Ok(httparse::Status::Partial) => Ok(None),
+            Err(e) => Err(format!("the HTTP request is malformed ({e})")),
+        };
     }
+}
+
+/// The head with each obs-fold (CRLF and then a space or tab) turned into
+/// spaces, as RFC 7230 §3.2.4 has a recipient read it: the same length, so
+/// offsets into it are offsets into `buf`. Only the head is touched.
+fn unfold(buf: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let folded = |i: usize| buf[i..].starts_with(b"\r\n") && matches!(buf.get(i + 2), Some(b' ' | b'\t'));
+    // The first line cannot be folded onto.
+    let first = buf.windows(2).position(|w| w == b"\r\n").unwrap_or(end);
+    if !(first + 1..end).any(folded) {
+        return std::borrow::Cow::Borrowed(buf);
+    }
+    let mut out = buf.to_vec();
+    for i in first + 1..end {
+        if folded(i) {
+            out[i] = b' ';
+            out[i + 1] = b' ';
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
