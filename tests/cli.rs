@@ -273,13 +273,28 @@ fn wstest_names_itself_and_finds_its_spec_in_the_working_folder() {
 #[test]
 fn help_says_defaults_and_what_arguments_are() {
     for (args, says) in [
-        (vec!["test-server", "--help"], "[default: reports/servers, or the spec's outdir]"),
-        (vec!["test-clients", "--help"], "[default: reports/clients, or the spec's outdir]"),
-        (vec!["test-clients", "--help"], "[default: 127.0.0.1:9001, or the spec's url]"),
-        (vec!["cases", "check", "--help"], "none checks the shipped ones in `cases/`"),
+        (
+            vec!["test-server", "--help"],
+            "[default: reports/servers, or the spec's outdir]",
+        ),
+        (
+            vec!["test-clients", "--help"],
+            "[default: reports/clients, or the spec's outdir]",
+        ),
+        (
+            vec!["test-clients", "--help"],
+            "[default: 127.0.0.1:9001, or the spec's url]",
+        ),
+        (
+            vec!["cases", "check", "--help"],
+            "none checks the shipped ones in `cases/`",
+        ),
     ] {
         let o = run(&args);
-        let text = String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(text.contains(says), "{args:?}: {text}");
     }
 }

@@ -171,14 +171,20 @@ fn a_server_that_upgrades_anything_fails_the_refusals() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
     let index = read_json(&out.path().join("index.json"));
     let got = verdict_pairs(&index);
-    // hs.1.6 asks for hybi-08, which a server may still speak: upgrading
-    // it is INFORMATIONAL. hs.1.1 (no key) leaves the server nothing to
-    // hash: its 101 carries a made-up accept, FAILED all the same.
+    // hs.1.6 asks for hybi-08, which a server may still speak, and hs.1.23
+    // repeats a subprotocol, which only the client MUST NOT do: upgrading
+    // them is INFORMATIONAL. A key without its padding (hs.1.24) is a
+    // SHOULD. hs.1.1 (no key) leaves the server nothing to hash: its 101
+    // carries a made-up accept, FAILED all the same.
     for (id, v) in &got {
-        let want = if id == "hs.1.6" { "INFORMATIONAL" } else { "FAILED" };
+        let want = match id.as_str() {
+            "hs.1.6" | "hs.1.23" => "INFORMATIONAL",
+            "hs.1.24" => "NON-STRICT",
+            _ => "FAILED",
+        };
         assert_eq!(v.0, want, "{id}: {got:?}");
     }
-    assert_eq!(got.len(), 16);
+    assert_eq!(got.len(), 28);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("upgraded (101) a request it MUST refuse"), "{text}");
 }

@@ -2,15 +2,8 @@
 //! what RFC 6455 §4 / RFC 7692 §7 require of the answer.
 
 use super::Case;
-use super::opening::{Level::*, ServerMust::*, server_case as case, standard_request as std_req};
-
-const REQ: &str = "RFC 6455 §4.2.1";
-const ANS: &str = "RFC 6455 §4.2.2";
-const VERSION: &str = "RFC 6455 §4.2.2, §4.4";
-const HTTP: &str = "RFC 6455 §4.1, §4.2.1";
-const PMCE: &str = "RFC 7692 §7";
-const PMCE_SMWB: &str = "RFC 7692 §7.1.2.1";
-const PMCE_SNCT: &str = "RFC 7692 §7.1.1.1";
+use super::hs_clauses::*;
+use super::opening::{Clause, Level::*, ServerMust::*, server_case as case, standard_request as std_req};
 
 /// `n` octets of extra header lines, in lines of at most 1000 octets.
 fn filler(n: usize) -> Vec<String> {
@@ -24,10 +17,10 @@ fn with_lines(mut r: super::opening::Request, lines: Vec<String>) -> super::open
     r
 }
 
-fn deflate(id: &str, rfc: &'static str, what: &str, offer: &str) -> Case {
+fn deflate(id: &str, clause: Clause, what: &str, offer: &str) -> Case {
     case(
         id,
-        rfc,
+        clause,
         Must,
         &format!("Offer `Sec-WebSocket-Extensions: {offer}`: {what}."),
         std_req().line(&format!("Sec-WebSocket-Extensions: {offer}")),
@@ -38,7 +31,7 @@ fn deflate(id: &str, rfc: &'static str, what: &str, offer: &str) -> Case {
 fn decline(id: &str, what: &str, offer: &str) -> Case {
     case(
         id,
-        PMCE,
+        PMCE_DECLINE,
         Must,
         &format!("Offer `Sec-WebSocket-Extensions: {offer}`, which the server MUST decline: {what}."),
         std_req().line(&format!("Sec-WebSocket-Extensions: {offer}")),
@@ -52,7 +45,7 @@ pub fn cases() -> Vec<Case> {
         // hs.1: requests that are not a WebSocket opening handshake.
         case(
             "hs.1.1",
-            REQ,
+            KEY,
             Must,
             "A request without Sec-WebSocket-Key.",
             std_req().without(key16),
@@ -60,7 +53,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.2",
-            REQ,
+            KEY,
             Must,
             "Sec-WebSocket-Key is not base64 (`not base64 at all!`).",
             std_req().set(key16, "not base64 at all!"),
@@ -68,7 +61,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.3",
-            REQ,
+            KEY,
             Must,
             "Sec-WebSocket-Key is 15 octets in base64, not 16.",
             std_req().set(key16, "AQIDBAUGBwgJCgsMDQ4P"),
@@ -76,7 +69,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.4",
-            REQ,
+            KEY,
             Must,
             "Sec-WebSocket-Key is 17 octets in base64, not 16.",
             std_req().set(key16, "AQIDBAUGBwgJCgsMDQ4PEBE="),
@@ -84,7 +77,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.5",
-            REQ,
+            KEY_ONCE,
             Must,
             "Sec-WebSocket-Key appears twice.",
             std_req().line("Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA=="),
@@ -116,7 +109,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.9",
-            REQ,
+            VERSION_13,
             Must,
             "A request without Sec-WebSocket-Version.",
             std_req().without("Sec-WebSocket-Version"),
@@ -124,7 +117,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.10",
-            HTTP,
+            GET_11,
             Must,
             "The method is POST (with an empty body), not GET.",
             std_req()
@@ -134,7 +127,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.11",
-            HTTP,
+            GET_11,
             Must,
             "The request is HTTP/1.0.",
             std_req().first_line("GET {resource} HTTP/1.0"),
@@ -142,7 +135,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.12",
-            REQ,
+            HOST,
             Must,
             "A request without Host.",
             std_req().without("Host"),
@@ -150,7 +143,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.13",
-            REQ,
+            UPGRADE,
             Must,
             "A request without Upgrade.",
             std_req().without("Upgrade"),
@@ -158,7 +151,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.14",
-            REQ,
+            UPGRADE,
             Must,
             "`Upgrade: h2c`, without the websocket token.",
             std_req().set("Upgrade", "h2c"),
@@ -166,7 +159,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.15",
-            REQ,
+            CONNECTION,
             Must,
             "A request without Connection.",
             std_req().without("Connection"),
@@ -174,17 +167,116 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.1.16",
-            REQ,
+            CONNECTION,
             Must,
             "`Connection: keep-alive`, without the Upgrade token.",
             std_req().set("Connection", "keep-alive"),
             Refuse,
         ),
+        // hs.1.17 on: HTTP/1.1's own rules, and tokens that only look right.
+        case(
+            "hs.1.17",
+            WHITESPACE_BEFORE_COLON,
+            Must,
+            "White space between a header name and its colon (`Upgrade : websocket`).",
+            std_req().without("Upgrade").line("Upgrade : websocket"),
+            Refuse,
+        ),
+        case(
+            "hs.1.18",
+            ONE_HOST,
+            Must,
+            "Two Host headers.",
+            std_req().line("Host: wsspec.invalid"),
+            Refuse,
+        ),
+        case(
+            "hs.1.19",
+            EXTENSIONS_ABNF,
+            Must,
+            "A Sec-WebSocket-Extensions value that is not the ABNF's (`permessage-deflate;;=`).",
+            std_req().line("Sec-WebSocket-Extensions: permessage-deflate;;="),
+            Refuse,
+        ),
+        case(
+            "hs.1.20",
+            CONNECTION,
+            Must,
+            "`Connection: xUpgrade`: the token is not Upgrade, though it ends with it.",
+            std_req().set("Connection", "xUpgrade"),
+            Refuse,
+        ),
+        case(
+            "hs.1.21",
+            UPGRADE,
+            Must,
+            "`Upgrade: websockets`: not the websocket token, though it starts with it.",
+            std_req().set("Upgrade", "websockets"),
+            Refuse,
+        ),
+        case(
+            "hs.1.22",
+            VERSION_ONCE,
+            Must,
+            "Sec-WebSocket-Version appears twice (13 and 13).",
+            std_req().line("Sec-WebSocket-Version: 13"),
+            Refuse,
+        ),
+        case(
+            "hs.1.23",
+            SUBPROTOCOL_LIST,
+            Info,
+            "A Sec-WebSocket-Protocol list with an empty element and a repeated one (`chat, , chat`).",
+            std_req().line("Sec-WebSocket-Protocol: chat, , chat"),
+            MayRefuse,
+        ),
+        // RFC 4648 has encoders pad; no sentence has a decoder refuse a
+        // key without its padding: a SHOULD.
+        case(
+            "hs.1.24",
+            KEY,
+            Should,
+            "Sec-WebSocket-Key without its base64 padding (`AQIDBAUGBwgJCgsMDQ4PEA`, 22 characters).",
+            std_req().set(key16, "AQIDBAUGBwgJCgsMDQ4PEA"),
+            Refuse,
+        ),
+        case(
+            "hs.1.25",
+            METHOD_CASE,
+            Must,
+            "The method in lower case (`get`): methods are case-sensitive, and `get` is not GET.",
+            std_req().first_line("get {resource} HTTP/1.1"),
+            Refuse,
+        ),
+        case(
+            "hs.1.26",
+            KEY,
+            Must,
+            "Sec-WebSocket-Key with a space inside the base64 (`AQIDBAUGBwgJ CgsMDQ4PEA==`).",
+            std_req().set(key16, "AQIDBAUGBwgJ CgsMDQ4PEA=="),
+            Refuse,
+        ),
+        case(
+            "hs.1.27",
+            VERSION_13,
+            Must,
+            "`Sec-WebSocket-Version: 13, 8`: a list where one version is the value.",
+            std_req().set("Sec-WebSocket-Version", "13, 8"),
+            Refuse,
+        ),
+        case(
+            "hs.1.28",
+            VERSION_13,
+            Must,
+            "`Sec-WebSocket-Version: 013`: not the value 13 as the ABNF writes it.",
+            std_req().set("Sec-WebSocket-Version", "013"),
+            Refuse,
+        ),
         // hs.2: requests that are valid, if unusual.
-        case("hs.2.1", REQ, Must, "The standard request.", std_req(), Upgrade),
+        case("hs.2.1", ACCEPT, Must, "The standard request.", std_req(), Upgrade),
         case(
             "hs.2.2",
-            REQ,
+            HEADER_NAMES,
             Must,
             "Header names in lower case (HTTP field names are case-insensitive).",
             std_req().map(|l| lower_name(l, false)),
@@ -192,7 +284,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.3",
-            REQ,
+            HEADER_NAMES,
             Must,
             "Header names in upper case.",
             std_req().map(|l| lower_name(l, true)),
@@ -200,7 +292,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.4",
-            REQ,
+            UPGRADE,
             Must,
             "`Upgrade: WebSocket` (the token is case-insensitive).",
             std_req().set("Upgrade", "WebSocket"),
@@ -208,7 +300,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.5",
-            REQ,
+            CONNECTION,
             Must,
             "`Connection: keep-alive, Upgrade`, as browsers send it.",
             std_req().set("Connection", "keep-alive, Upgrade"),
@@ -216,7 +308,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.6",
-            REQ,
+            CONNECTION,
             Must,
             "`Connection: upgrade` in lower case.",
             std_req().set("Connection", "upgrade"),
@@ -224,7 +316,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.7",
-            "RFC 6455 §4.1, §4.2.2",
+            CLIENT_WAITS,
             Info,
             "The first message is sent in the same TCP segment as the request. A client MUST wait for the answer (§4.1), so a server may refuse this; one that upgrades must not lose the message.",
             std_req().message_behind(),
@@ -232,7 +324,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.8",
-            REQ,
+            ACCEPT,
             Must,
             "The request arrives in pieces of 16 octets (TCP is a stream, not messages).",
             std_req().chop(16),
@@ -240,7 +332,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.9",
-            REQ,
+            UNKNOWN_HEADERS,
             Must,
             "Unknown headers, an Origin and a cookie beside the handshake's own.",
             std_req()
@@ -251,7 +343,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.10",
-            REQ,
+            KEY,
             Must,
             "Sec-WebSocket-Key with octets 0xfb that give `+` and `/` in base64.",
             std_req().set(key16, "+/v7+/v7+/v7+/v7+/v7+w=="),
@@ -259,7 +351,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.2.11",
-            "RFC 7230 §3.2.4",
+            OWS,
             Should,
             "Header values with spaces and tabs around them: optional white space, which parsers ought to exclude from the value.",
             std_req().map(|l| match l.split_once(": ") {
@@ -268,10 +360,58 @@ pub fn cases() -> Vec<Case> {
             }),
             Upgrade,
         ),
+        case(
+            "hs.2.12",
+            ABSOLUTE_FORM,
+            Must,
+            "The request target in absolute form (`GET http://HOST/PATH HTTP/1.1`).",
+            std_req().first_line("GET http://{host}{resource} HTTP/1.1"),
+            Upgrade,
+        ),
+        case(
+            "hs.2.13",
+            COMBINED_FIELDS,
+            Should,
+            "Connection over two header lines (`Connection: keep-alive`, then `Connection: Upgrade`).",
+            std_req().set("Connection", "keep-alive").line("Connection: Upgrade"),
+            Upgrade,
+        ),
+        case(
+            "hs.2.14",
+            UPGRADE_CHOICE,
+            Should,
+            "`Upgrade: wsspec-unknown/1, websocket`: a protocol the server does not speak, then websocket.",
+            std_req().set("Upgrade", "wsspec-unknown/1, websocket"),
+            Upgrade,
+        ),
+        case(
+            "hs.2.15",
+            OBS_FOLD_REQUEST,
+            Must,
+            "A harmless header folded over two lines (obs-fold): the server rejects it with 400 or reads the fold as a space.",
+            std_req().line("X-Wsspec-Folded: one\r\n two"),
+            Either,
+        ),
+        case(
+            "hs.2.16",
+            GET_11,
+            Must,
+            "A query in the resource name (`?wsspec=1&b=%20`).",
+            std_req().first_line("GET {resource}?wsspec=1&b=%20 HTTP/1.1"),
+            Upgrade,
+        ),
+        case(
+            "hs.2.17",
+            SUBPROTOCOL,
+            Must,
+            "Sec-WebSocket-Protocol with white space around its elements (`  wsspec.one ,\twsspec.two  `): any subprotocol chosen is one of the two.",
+            std_req().line("Sec-WebSocket-Protocol:   wsspec.one ,\twsspec.two  "),
+            UpgradeOrRefuse,
+        ),
         // hs.3: what the answer may agree to.
         case(
             "hs.3.1",
-            ANS,
+            SUBPROTOCOL,
             Must,
             "Two Sec-WebSocket-Protocol headers (`wsspec.one`, then `wsspec.two, chat`): any subprotocol chosen must be one of the three.",
             std_req()
@@ -281,7 +421,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.3.2",
-            ANS,
+            SUBPROTOCOL,
             Must,
             "No Sec-WebSocket-Protocol: the answer must not name one.",
             std_req(),
@@ -289,7 +429,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.3.3",
-            ANS,
+            EXTENSIONS,
             Must,
             "An extension no implementation knows (`x-wsspec-unknown; a=1`): it must be ignored, not accepted.",
             std_req().line("Sec-WebSocket-Extensions: x-wsspec-unknown; a=1"),
@@ -297,17 +437,17 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.3.4",
-            ANS,
+            EXTENSIONS,
             Must,
             "An unknown extension, then permessage-deflate: the unknown one must not be accepted; permessage-deflate may be.",
             std_req().line("Sec-WebSocket-Extensions: x-wsspec-unknown, permessage-deflate"),
             Upgrade,
         ),
-        // hs.4: permessage-deflate offers (RFC 7692 §7).
-        deflate("hs.4.1", PMCE, "the plain offer", "permessage-deflate"),
+        // hs.4: permessage-deflate offers (RFC 7692).
+        deflate("hs.4.1", PMCE_ACCEPT, "the plain offer", "permessage-deflate"),
         deflate(
             "hs.4.2",
-            PMCE,
+            PMCE_ACCEPT,
             "the offer browsers make",
             "permessage-deflate; client_max_window_bits",
         ),
@@ -323,29 +463,32 @@ pub fn cases() -> Vec<Case> {
             "an accepting answer MUST carry server_max_window_bits=8 (zlib may not do 8 bits: then decline)",
             "permessage-deflate; server_max_window_bits=8",
         ),
-        deflate(
+        case(
             "hs.4.5",
             PMCE_SNCT,
-            "an accepting answer MUST carry server_no_context_takeover",
-            "permessage-deflate; server_no_context_takeover",
+            Should,
+            "Offer `Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover, permessage-deflate`: support for server_no_context_takeover is RECOMMENDED, so a server with permessage-deflate takes the first offer (with server_no_context_takeover in its answer); taking the second is NON-STRICT.",
+            std_req()
+                .line("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover, permessage-deflate"),
+            DeflateFirst,
         ),
         deflate(
             "hs.4.6",
-            PMCE,
-            "client_max_window_bits with a value; any answer value is 10 or less",
+            PMCE_CMWB,
+            "client_max_window_bits with a value, a hint the server may take or ignore",
             "permessage-deflate; client_max_window_bits=10",
         ),
         deflate(
             "hs.4.7",
             PMCE_SMWB,
-            "the window in the quoted-string form (valid once unquoted); an accepting answer carries 10 or less",
+            "the window in the quoted-string form (valid once unquoted, RFC 6455 §9.1); an accepting answer carries 10 or less",
             "permessage-deflate; server_max_window_bits=\"10\"",
         ),
         case(
             "hs.4.8",
-            PMCE,
+            PMCE_DECLINE,
             Must,
-            "Offer `Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16, permessage-deflate`: the first offer is invalid (window 16), the second plain; an accepting answer fits the second.",
+            "Offer `Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16, permessage-deflate`: the first offer is invalid (window 16) and MUST be declined, the second is plain; an accepting answer fits the second.",
             std_req()
                 .line("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16, permessage-deflate"),
             DeflateNext,
@@ -385,18 +528,51 @@ pub fn cases() -> Vec<Case> {
             "server_no_context_takeover takes no value",
             "permessage-deflate; server_no_context_takeover=1",
         ),
+        case(
+            "hs.4.16",
+            PMCE_PREFERENCE,
+            Should,
+            "Offer `Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, permessage-deflate`: any server with permessage-deflate can take both; the first is the client's preference.",
+            std_req().line("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, permessage-deflate"),
+            DeflateFirst,
+        ),
+        case(
+            "hs.4.17",
+            EXTENSIONS_SPLIT,
+            Must,
+            "The offers over two Sec-WebSocket-Extensions lines (`x-wsspec-unknown`, then `permessage-deflate`): the same as one line listing both.",
+            std_req()
+                .line("Sec-WebSocket-Extensions: x-wsspec-unknown")
+                .line("Sec-WebSocket-Extensions: permessage-deflate"),
+            Deflate,
+        ),
+        // The ABNF (`1*DIGIT`) lets `010` through; only the prose says
+        // "without leading zeroes", with no MUST of its own: a SHOULD.
+        case(
+            "hs.4.18",
+            PMCE_SMWB_VALUE,
+            Should,
+            "Offer `Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=010`: a window with a leading zero, which the server should decline.",
+            std_req().line("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=010"),
+            Decline,
+        ),
+        decline(
+            "hs.4.19",
+            "a window with a sign (`+10`) is not a decimal integer value",
+            "permessage-deflate; server_max_window_bits=+10",
+        ),
         // hs.5: what the RFC leaves open; the server must go on serving.
         case(
             "hs.5.1",
-            "RFC 6455 §4.2.2, §10.2",
+            ORIGIN,
             Info,
             "An Origin from elsewhere (`http://wsspec.invalid`): a server may refuse it with 403.",
             std_req().line("Origin: http://wsspec.invalid"),
-            Survive,
+            MayRefuse,
         ),
         case(
             "hs.5.2",
-            "RFC 6455 §4.2.1, RFC 6585 §5",
+            ROBUSTNESS,
             Info,
             "8 KiB of extra headers: a server may take them or refuse (431 or 400).",
             with_lines(std_req(), filler(8 * 1024)),
@@ -404,7 +580,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.5.3",
-            "RFC 6455 §4.2.1, RFC 6585 §5",
+            ROBUSTNESS,
             Info,
             "64 KiB of extra headers: a server may take them or refuse (431 or 400).",
             with_lines(std_req(), filler(64 * 1024)),
@@ -412,7 +588,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "hs.5.4",
-            "RFC 6455 §4.2.1",
+            ROBUSTNESS,
             Info,
             "Half a request, and then nothing for 2 s: the server may wait or close, and must go on serving others.",
             std_req().cut(),

@@ -4,6 +4,7 @@
 
 pub mod body;
 mod build;
+pub mod hs_clauses;
 mod hs_client;
 mod hs_server;
 pub mod opening;

@@ -24,6 +24,24 @@ pub const SECTION: Section = Section {
     },
 };
 
+/// The RFC words a handshake verdict rests on: the clause and its
+/// sentences, quoted exactly (`…` where words are left out). A rule that no
+/// quoted sentence supports is `Level::Info`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clause {
+    /// Where the words are, e.g. "RFC 6455 §4.2.1".
+    pub rfc: &'static str,
+    /// The sentences, verbatim.
+    pub words: &'static str,
+}
+
+impl Clause {
+    /// `RFC 6455 §4.2.1: "…"`.
+    pub fn quoted(&self) -> String {
+        format!("{}: \"{}\"", self.rfc, self.words)
+    }
+}
+
 /// How the RFC words what a case checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -71,7 +89,19 @@ pub enum ServerMust {
     /// the whole handshake over it is NON-STRICT (declining it and taking
     /// the next would do).
     DeflateNext,
-    /// Anything, as long as it answers in time and goes on serving.
+    /// Upgrade with an answer that fits the offers, or refuse with an HTTP
+    /// error status: the RFC allows both (RFC 7230 §3.2.4 on obs-fold).
+    Either,
+    /// As `Deflate`, for two offers a server with permessage-deflate can
+    /// both take: taking the second (the first is the client's preference,
+    /// RFC 6455 §9.1) is NON-STRICT.
+    DeflateFirst,
+    /// Upgrade, or refuse with an HTTP error status (403 to an Origin it
+    /// does not serve, RFC 6455 §4.2.2): INFORMATIONAL either way; closing
+    /// without an answer is NON-STRICT and silence FAILED, as for a refusal.
+    MayRefuse,
+    /// Anything, as long as it answers in time and goes on serving; no
+    /// clause says how: INFORMATIONAL whatever happens.
     Survive,
 }
 
@@ -82,6 +112,11 @@ pub enum ClientMust {
     Fail,
     /// Go on and echo.
     Accept,
+    /// Go on and echo, with permessage-deflate as our answer agreed it;
+    /// UNIMPLEMENTED for a client that offered no permessage-deflate.
+    AcceptDeflate,
+    /// The RFC leaves it to the client: INFORMATIONAL, echoed or not.
+    Either,
 }
 
 /// The request sent to a server: its lines with `{resource}`, `{host}`,
@@ -104,6 +139,11 @@ pub struct Answer {
     pub lines: Vec<String>,
     pub chop: Option<usize>,
     pub message_behind: bool,
+    /// Written before the answer's head (an interim `100 Continue`).
+    pub interim: Option<&'static str>,
+    /// The answer is held back this long; the client must send nothing
+    /// meanwhile (RFC 6455 §4.1).
+    pub held_back: Option<std::time::Duration>,
 }
 
 #[derive(Clone, Debug)]
@@ -115,8 +155,8 @@ pub enum Exchange {
 /// A handshake case's part that the other sections do not have.
 #[derive(Clone, Debug)]
 pub struct Opening {
-    /// The clause it checks, e.g. "RFC 6455 §4.2.1".
-    pub rfc: &'static str,
+    /// The clause it checks, with its words.
+    pub clause: Clause,
     pub level: Level,
     pub exchange: Exchange,
 }
@@ -158,6 +198,8 @@ pub fn standard_answer() -> Answer {
         .to_vec(),
         chop: None,
         message_behind: false,
+        interim: None,
+        held_back: None,
     }
 }
 
@@ -226,6 +268,20 @@ impl Request {
     }
 }
 
+impl Answer {
+    /// With `head` (an interim response, its blank line included) first.
+    pub fn interim(mut self, head: &'static str) -> Self {
+        self.interim = Some(head);
+        self
+    }
+
+    /// Held back `d` before it is written.
+    pub fn held_back(mut self, d: std::time::Duration) -> Self {
+        self.held_back = Some(d);
+        self
+    }
+}
+
 /// The head text of `lines`, the placeholders filled in by `fill`.
 pub fn render(lines: &[String], fill: &dyn Fn(&str) -> Option<String>) -> Vec<u8> {
     let mut out = String::new();
@@ -250,13 +306,19 @@ pub fn render(lines: &[String], fill: &dyn Fn(&str) -> Option<String>) -> Vec<u8
     out.into_bytes()
 }
 
-/// A server case: `request` sent, `must` expected, per `rfc`.
-pub fn server_case(id: &str, rfc: &'static str, level: Level, what: &str, request: Request, must: ServerMust) -> Case {
-    let expectation = format!("{rfc} ({}): {}", level.word(), server_expectation(must));
+/// A server case: `request` sent, `must` expected, per `clause`.
+pub fn server_case(id: &str, clause: Clause, level: Level, what: &str, request: Request, must: ServerMust) -> Case {
+    let expectation = format!(
+        "{} ({}): {} {}",
+        clause.rfc,
+        level.word(),
+        server_expectation(must),
+        clause.quoted()
+    );
     with_opening(
         case(id, what, &expectation),
         Opening {
-            rfc,
+            clause,
             level,
             exchange: Exchange::Server(request, must),
         },
@@ -267,20 +329,28 @@ pub fn server_case(id: &str, rfc: &'static str, level: Level, what: &str, reques
     )
 }
 
-/// A client case: `answer` given, `must` expected, per `rfc`.
-pub fn client_case(id: &str, rfc: &'static str, level: Level, what: &str, answer: Answer, must: ClientMust) -> Case {
+/// A client case: `answer` given, `must` expected, per `clause`.
+pub fn client_case(id: &str, clause: Clause, level: Level, what: &str, answer: Answer, must: ClientMust) -> Case {
     let expectation = format!(
-        "{rfc} ({}): {}",
+        "{} ({}): {} {}",
+        clause.rfc,
         level.word(),
         match must {
-            ClientMust::Fail => "the client fails the connection and never echoes the message sent after the answer.",
+            ClientMust::Fail =>
+                "the client fails the connection and never takes it (no echo of a message that follows).",
             ClientMust::Accept => "the client takes the connection and echoes the message sent after the answer.",
-        }
+            ClientMust::AcceptDeflate => {
+                "a client that offered permessage-deflate takes the connection with it and echoes the message sent after the answer (UNIMPLEMENTED without an offer)."
+            }
+            ClientMust::Either =>
+                "the RFC leaves it to the client (INFORMATIONAL): taking the connection or failing it.",
+        },
+        clause.quoted()
     );
     with_opening(
         case(id, what, &expectation),
         Opening {
-            rfc,
+            clause,
             level,
             exchange: Exchange::Client(answer, must),
         },
@@ -313,8 +383,17 @@ fn server_expectation(must: ServerMust) -> &'static str {
         ServerMust::Deflate => {
             "a server with permessage-deflate accepts the offer with an answer RFC 7692 §7 allows for it (UNIMPLEMENTED without permessage-deflate), and echoes a message."
         }
+        ServerMust::Either => {
+            "the server upgrades with an answer that fits the request and echoes a message, or refuses with an HTTP error status; either is right."
+        }
+        ServerMust::DeflateFirst => {
+            "a server with permessage-deflate accepts the first offer (the client's preference; the second is NON-STRICT) with an answer RFC 7692 allows for it (UNIMPLEMENTED without permessage-deflate), and echoes a message."
+        }
+        ServerMust::MayRefuse => {
+            "the server upgrades or refuses with an HTTP error status (INFORMATIONAL either way); closing without an answer is NON-STRICT, silence FAILED."
+        }
         ServerMust::Survive => {
-            "the RFC leaves the answer open (INFORMATIONAL); the server answers or closes within the bound and still accepts a standard handshake afterwards."
+            "no clause says how the server answers (INFORMATIONAL, whatever it does); wsspec notes whether it answers in time and still accepts a standard handshake afterwards."
         }
     }
 }

@@ -18,6 +18,10 @@ pub enum Command {
         /// Also list the cases in this folder.
         #[arg(long, value_name = "DIR")]
         cases_dir: Vec<PathBuf>,
+        /// Each case in full: its description, what it expects and, for
+        /// the handshake section, the RFC's words its verdict rests on.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Check case files (default: the shipped ones): one line per problem,
     /// with file, line and column; exit 2 if there is any.
@@ -57,7 +61,16 @@ struct Row {
 
 pub fn run(cmd: Command) -> Result<u8, BadInput> {
     match cmd {
-        Command::List { glob, cases_dir } => list(glob, &cases_dir),
+        Command::List {
+            glob,
+            cases_dir,
+            verbose: false,
+        } => list(glob, &cases_dir),
+        Command::List {
+            glob,
+            cases_dir,
+            verbose: true,
+        } => list_verbose(glob, &cases_dir),
         Command::Check { files } => check(&files),
         Command::Floor { cases, exclude, lone } => floor(&cases, &exclude, lone),
     }
@@ -79,7 +92,7 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
         .map(|c| Row {
             rfc: match (&c.origin, &c.opening) {
                 (Some(o), _) => o.rfc.clone(),
-                (None, Some(o)) => format!("{} ({})", o.rfc, o.level.word()),
+                (None, Some(o)) => format!("{} ({})", o.clause.rfc, o.level.word()),
                 (None, None) => "Autobahn".into(),
             },
             role: c.roles.name(),
@@ -97,6 +110,46 @@ fn list(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
         super::count_of(n, "case")
     ));
     Ok(EXIT_OK)
+}
+
+/// One block per case: ID, role and clause, then its description, what it
+/// expects and the quoted words, each on lines of their own.
+fn list_verbose(glob: Option<String>, dirs: &[PathBuf]) -> Result<u8, BadInput> {
+    let mut out = String::new();
+    let mut n = 0;
+    for c in crate::suite::select::Available::load(dirs)?
+        .all()
+        .filter(|c| glob.as_ref().is_none_or(|g| select::matches(g, &c.id)))
+    {
+        n += 1;
+        let rfc = match (&c.origin, &c.opening) {
+            (Some(o), _) => o.rfc.clone(),
+            (None, Some(o)) => format!("{} ({})", o.clause.rfc, o.level.word()),
+            (None, None) => "Autobahn".into(),
+        };
+        out.push_str(&format!("{}  [{}]  {rfc}\n", c.id, c.roles.name()));
+        out.push_str(&format!("  {}\n", one_line_whole(&c.description)));
+        let expects = match &c.opening {
+            // The expectation ends with the quote, given on its own below.
+            Some(o) => c.expectation.replace(&o.clause.quoted(), ""),
+            None => c.expectation.clone(),
+        };
+        out.push_str(&format!("  expects: {}\n", one_line_whole(&expects)));
+        if let Some(o) = &c.opening {
+            out.push_str(&format!("  {}: \"{}\"\n", o.clause.rfc, o.clause.words));
+        }
+        out.push('\n');
+    }
+    if n == 0 {
+        return Err(format!("no case matches {}", glob.unwrap_or_default()).into());
+    }
+    out.push_str(&format!("{}\n", super::count_of(n, "case")));
+    super::print_stdout(&out);
+    Ok(EXIT_OK)
+}
+
+fn one_line_whole(s: &str) -> String {
+    s.replace("<br>", " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn floor(include: &[String], exclude: &[String], lone: bool) -> Result<u8, BadInput> {

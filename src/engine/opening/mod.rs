@@ -3,13 +3,21 @@
 //! by the clause the case cites, and where a connection opens runs the
 //! case's short echo on the usual engine.
 //!
-//! Verdict rules, for servers: a request it MUST refuse gets an HTTP error
-//! (OK), a 101 (FAILED), or a close or silence without an HTTP answer
-//! (NON-STRICT: refused, but without the error status §4.2.1 asks for); a
-//! request it MUST take gets a 101 whose answer fits the offers and then an
-//! echo (anything else FAILED). For clients: after an answer it MUST fail,
-//! echoing the message that follows is FAILED, closing (TCP or a close
-//! frame) OK, doing neither within `FAIL_WAIT` NON-STRICT.
+//! Verdict rules, each resting on the words its case quotes
+//! (`catalogue::hs_clauses`), for servers: a request it MUST refuse gets an
+//! HTTP error status (OK); a 101 to WebSocket (FAILED); a 2xx, which is no
+//! refusal (FAILED); a redirect (NON-STRICT); a closed connection (NON-STRICT:
+//! §10.7 lets it drop one where §4.2.1 asks for an error status); silence
+//! (FAILED). A request it MUST take gets a 101 whose answer fits the offers
+//! and then an echo; a 401, a redirect, or a 403 to a request with an
+//! Origin is the server's to give (INFORMATIONAL); anything else FAILED. An
+//! offer it MUST decline is left out of a 101 (OK); refusing the whole
+//! handshake over it is NON-STRICT. What no clause decides is INFORMATIONAL.
+//! For clients: after an answer it MUST fail, echoing the message that
+//! follows (compressed or not) is FAILED; closing, a close frame naming an
+//! error, another HTTP request, or nothing within `FAIL_WAIT` is OK (a
+//! failed connection waits for the server to close TCP, §7.1.1); a normal
+//! close frame means it took the connection first (NON-STRICT).
 
 mod client;
 mod server;
@@ -19,7 +27,6 @@ use std::time::{Duration, Instant};
 use super::verdict::Verdict;
 use crate::catalogue::opening::{Level, Opening};
 use crate::catalogue::{Behavior, Case};
-use crate::tls::Stream;
 
 pub use client::serve_client;
 pub use server::run_against_server;
@@ -31,7 +38,11 @@ fn opening(case: &Case) -> &Opening {
     case.opening.as_ref().expect("a handshake case has its opening")
 }
 
-async fn write_chopped(stream: &mut Stream, bytes: &[u8], chop: Option<usize>) -> std::io::Result<()> {
+async fn write_chopped<W: tokio::io::AsyncWrite + Unpin>(
+    stream: &mut W,
+    bytes: &[u8],
+    chop: Option<usize>,
+) -> std::io::Result<()> {
     match chop {
         Some(n) if n > 0 => {
             for piece in bytes.chunks(n) {

@@ -99,6 +99,9 @@ pub async fn run_against_server(
     } else {
         out.verdict = verdict;
         out.departure = if answered { Departure::Answer } else { Departure::Timing };
+        // Closed before the next connection: a server that serves one
+        // connection at a time is not held by this one.
+        drop(stream);
     }
     if *must == ServerMust::Survive {
         still_serving(&mut out, target, opts.open_timeout).await;
@@ -140,29 +143,52 @@ async fn still_serving(out: &mut CaseOutcome, target: &Target, open_timeout: Dur
     }
 }
 
-/// Writes the request (in pieces, or half of it) and reads what comes back
-/// within `wait`.
-async fn exchange(mut stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bool, wait: Duration) -> (Stream, Reply) {
-    // Bounded: a server that neither reads a large request nor closes
-    // must not hold the case. It may also answer and close before it has
-    // read all of it; what it said is still worth reading, so the outcome
-    // of the write is not the verdict.
-    let _ = tokio::time::timeout(wait, async {
-        if cut {
-            crate::tls::send(&mut stream, &bytes[..bytes.len() / 2]).await
-        } else {
-            write_chopped(&mut stream, bytes, chop).await
-        }
-    })
-    .await;
-    let wait = if cut { CUT_WAIT } else { wait };
-    let reply = tokio::time::timeout(wait, read_reply(&mut stream))
-        .await
-        .unwrap_or(Reply::Silent);
-    (stream, reply)
+/// Writes the request (in pieces, or half of it) while reading what comes
+/// back, within `wait`: a server may answer and close before it has read
+/// all of a large request, and reading only after the last write would
+/// let the reset that follows its close destroy the answer.
+async fn exchange(stream: Stream, bytes: &[u8], chop: Option<usize>, cut: bool, wait: Duration) -> (Stream, Reply) {
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let reply = exchange_halves(&mut reader, &mut writer, bytes, chop, cut, wait).await;
+    (reader.unsplit(writer), reply)
 }
 
-async fn read_reply(stream: &mut Stream) -> Reply {
+async fn exchange_halves(
+    reader: &mut tokio::io::ReadHalf<Stream>,
+    writer: &mut tokio::io::WriteHalf<Stream>,
+    bytes: &[u8],
+    chop: Option<usize>,
+    cut: bool,
+    wait: Duration,
+) -> Reply {
+    // Bounded, and its outcome is not the verdict: what the server said
+    // matters, not whether it read everything.
+    let write = tokio::time::timeout(wait, async {
+        if cut {
+            crate::tls::send(writer, &bytes[..bytes.len() / 2]).await
+        } else {
+            write_chopped(writer, bytes, chop).await
+        }
+    });
+    let deadline = if cut { CUT_WAIT } else { wait };
+    let read = tokio::time::timeout(deadline, read_reply(reader));
+    tokio::pin!(write, read);
+    let mut written = false;
+    let reply = loop {
+        tokio::select! {
+            reply = &mut read => break reply.unwrap_or(Reply::Silent),
+            _ = &mut write, if !written => written = true,
+        }
+    };
+    // An upgrade carries on over this connection: what we were writing (a
+    // message behind the request) is written whole.
+    if !written && matches!(&reply, Reply::Http { head, .. } if head.status == 101) {
+        let _ = write.await;
+    }
+    reply
+}
+
+async fn read_reply<R: tokio::io::AsyncRead + Unpin>(stream: &mut R) -> Reply {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -192,40 +218,75 @@ type Judged = (Behavior, String, Option<Option<crate::wire::deflate::Agreement>>
 fn judge_server(must: ServerMust, cut: bool, reply: &Reply, key: &str, sent: &Head, wait: Duration) -> Judged {
     let a = Answered::of(reply, cut, key, sent, wait);
     match must {
-        ServerMust::Survive => a.survived(cut || matches!(reply, Reply::Closed)),
+        ServerMust::Survive => a.survived(),
         ServerMust::Refuse | ServerMust::RefuseVersion | ServerMust::OldVersion => a.refused(must, reply),
         ServerMust::Decline => a.declined(),
+        ServerMust::MayRefuse => a.may_refuse(),
+        ServerMust::Either => a.either(),
         ServerMust::Upgrade | ServerMust::UpgradeOrRefuse | ServerMust::Deflate | ServerMust::DeflateNext => {
-            a.upgraded(must)
+            a.upgraded(must, sent)
+        }
+        ServerMust::DeflateFirst => a.deflate_first(sent, reply),
+    }
+}
+
+/// What the server did instead of an HTTP answer, and how it weighs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum NoAnswer {
+    /// It closed the connection: §10.7 lets it drop a connection, where
+    /// §4.2.1 asks for an error status (NON-STRICT on a refusal).
+    Closed(String),
+    /// It neither answered nor closed (or answered with something that is
+    /// not HTTP): neither rule is met (FAILED).
+    Silent(String),
+}
+
+impl NoAnswer {
+    fn what(&self) -> &str {
+        match self {
+            NoAnswer::Closed(w) | NoAnswer::Silent(w) => w,
         }
     }
 }
 
 /// What the server's reply was, as the rules below read it.
 struct Answered {
-    /// For a 101: whether the answer is a valid upgrade, with what it
-    /// agreed to.
+    /// For a 101 to WebSocket: whether the answer is a valid upgrade, with
+    /// what it agreed to.
     upgraded: Option<Result<Option<crate::wire::deflate::Agreement>, String>>,
+    /// For a 101 to another protocol (`Upgrade: h2c`): that protocol.
+    switched: Option<String>,
     /// For no HTTP answer: what the server did instead.
-    no_answer: Option<String>,
+    no_answer: Option<NoAnswer>,
     /// The HTTP status (0 without one).
     status: u16,
 }
 
 impl Answered {
     fn of(reply: &Reply, cut: bool, key: &str, sent: &Head, wait: Duration) -> Answered {
+        let switched = match reply {
+            Reply::Http { head, .. } if head.status == 101 => head
+                .get("upgrade")
+                .filter(|u| !u.split(',').any(|t| t.trim().eq_ignore_ascii_case("websocket")))
+                .map(str::to_string),
+            _ => None,
+        };
         let upgraded = match reply {
-            Reply::Http { head, .. } if head.status == 101 => {
+            Reply::Http { head, .. } if head.status == 101 && switched.is_none() => {
                 Some(handshake::verify_upgrade(head, key).and_then(|_| check_agreement(sent, head)))
             }
             _ => None,
         };
         let no_answer = match reply {
             Reply::Http { .. } => None,
-            Reply::Closed => Some("closed the connection without an HTTP answer".to_string()),
-            Reply::Silent if cut => Some(format!("waited for the rest of the request for {CUT_WAIT:?}")),
-            Reply::Silent => Some(format!("neither answered nor closed within {wait:?}")),
-            Reply::NotHttp(e) => Some(format!("answered with something that is not an HTTP head ({e})")),
+            Reply::Closed => Some(NoAnswer::Closed("closed the connection without an HTTP answer".into())),
+            Reply::Silent if cut => Some(NoAnswer::Closed(format!(
+                "waited for the rest of the request for {CUT_WAIT:?}"
+            ))),
+            Reply::Silent => Some(NoAnswer::Silent(format!("neither answered nor closed within {wait:?}"))),
+            Reply::NotHttp(e) => Some(NoAnswer::Silent(format!(
+                "answered with something that is not an HTTP head ({e})"
+            ))),
         };
         let status = match reply {
             Reply::Http { head, .. } => head.status,
@@ -233,40 +294,46 @@ impl Answered {
         };
         Answered {
             upgraded,
+            switched,
             no_answer,
             status,
         }
     }
 
-    /// A request the server may take or refuse, but must not hang on or
-    /// crash over. `may_go_quiet`: a cut request, or a closed connection.
-    fn survived(self, may_go_quiet: bool) -> Judged {
+    /// No clause says how a server answers this (RFC 6455 §10.7 lets it
+    /// drop the connection): INFORMATIONAL, whatever it did, said.
+    fn survived(self) -> Judged {
         let status = self.status;
-        match (self.upgraded, self.no_answer) {
-            (Some(Err(e)), _) => (Behavior::Failed, format!("The server answered 101, but {e}."), None),
-            (Some(Ok(a)), _) => (
-                Behavior::Informational,
-                "The server upgraded the connection.".into(),
-                Some(a),
-            ),
-            (_, Some(what)) if may_go_quiet => (Behavior::Informational, format!("The server {what}."), None),
-            (_, Some(what)) => (
-                Behavior::Failed,
-                format!("The server {what}: a server must not hang."),
-                None,
-            ),
-            (_, None) => (
-                Behavior::Informational,
-                format!("The server answered HTTP {status}."),
-                None,
-            ),
-        }
+        let info = |why: String| (Behavior::Informational, why);
+        let (b, why) = match (self.upgraded, self.no_answer) {
+            (Some(Err(e)), _) => info(format!("The server answered 101, but {e}.")),
+            (Some(Ok(a)), _) => {
+                return (
+                    Behavior::Informational,
+                    "The server upgraded the connection.".into(),
+                    Some(a),
+                );
+            }
+            (_, Some(n)) => info(format!("The server {}.", n.what())),
+            (_, None) => info(format!("The server answered HTTP {status}.")),
+        };
+        (b, why, None)
     }
 
-    /// A request the server MUST refuse (for a version it does not speak,
-    /// naming the one it does).
+    /// A request the server MUST refuse with an error status (for a
+    /// version it does not speak, naming the one it does): a 101 to
+    /// WebSocket is FAILED; a 2xx is not a refusal (FAILED); a 3xx is not
+    /// an error status (NON-STRICT); closing is NON-STRICT (§10.7 lets it
+    /// drop the connection); silence is FAILED.
     fn refused(self, must: ServerMust, reply: &Reply) -> Judged {
         let status = self.status;
+        if let Some(p) = &self.switched {
+            return (
+                Behavior::Ok,
+                format!("The server switched to {p}, which the request also named: it did not upgrade to WebSocket."),
+                None,
+            );
+        }
         match (self.upgraded, self.no_answer) {
             (Some(Ok(a)), _) if must == ServerMust::OldVersion => (
                 Behavior::Informational,
@@ -278,9 +345,26 @@ impl Answered {
                 "The server upgraded (101) a request it MUST refuse.".into(),
                 None,
             ),
-            (None, Some(what)) => (
+            (None, Some(NoAnswer::Closed(what))) => (
                 Behavior::NonStrict,
                 format!("The server refused, but {what}: the RFC asks for an HTTP error status."),
+                None,
+            ),
+            (None, Some(NoAnswer::Silent(what))) => (
+                Behavior::Failed,
+                format!("The server {what}: a refusal is an HTTP error status, or at least a closed connection."),
+                None,
+            ),
+            (None, None) if status < 300 => (
+                Behavior::Failed,
+                format!(
+                    "The server answered HTTP {status}, as to a plain HTTP request: neither an upgrade nor an error status."
+                ),
+                None,
+            ),
+            (None, None) if status < 400 => (
+                Behavior::NonStrict,
+                format!("The server answered HTTP {status}, a redirect, where the RFC asks for an error status."),
                 None,
             ),
             (None, None) if must == ServerMust::Refuse => {
@@ -295,7 +379,7 @@ impl Answered {
                 _ => (
                     Behavior::Failed,
                     format!(
-                        "The server refused with HTTP {status} but without a Sec-WebSocket-Version header naming 13, which RFC 6455 §4.4 requires."
+                        "The server refused with HTTP {status} but without a Sec-WebSocket-Version header naming 13, which RFC 6455 §4.2.2 requires."
                     ),
                     None,
                 ),
@@ -303,7 +387,8 @@ impl Answered {
         }
     }
 
-    /// An offer the server MUST decline.
+    /// An offer the server MUST decline: by leaving it out of a 101
+    /// (OK); refusing the whole handshake is more than that (NON-STRICT).
     fn declined(self) -> Judged {
         let status = self.status;
         match (&self.upgraded, self.no_answer) {
@@ -317,30 +402,87 @@ impl Answered {
                 format!("The server {}.", answer_fault(self.upgraded.as_ref())),
                 None,
             ),
-            (None, None) => (
-                Behavior::Ok,
-                format!("The server refused the handshake (HTTP {status}): it declined the offer."),
+            (None, Some(NoAnswer::Silent(what))) => (Behavior::Failed, format!("The server {what}."), None),
+            (None, refused) => (
+                Behavior::NonStrict,
+                format!(
+                    "The server refused the whole handshake ({}); declining the offer is leaving it out of a 101.",
+                    refused.map_or_else(|| format!("HTTP {status}"), |n| n.what().to_string())
+                ),
                 None,
             ),
-            (None, Some(what)) => (
+        }
+    }
+
+    /// Upgrade or refuse, INFORMATIONAL either way (an Origin the server
+    /// need not serve); a refusal without an error status is judged as in
+    /// `refused`.
+    fn may_refuse(self) -> Judged {
+        let status = self.status;
+        match (&self.upgraded, &self.no_answer) {
+            (Some(Ok(a)), _) => (Behavior::Informational, "The server upgraded.".into(), Some(*a)),
+            (Some(Err(e)), _) => (Behavior::Failed, format!("The server answered 101, but {e}."), None),
+            (None, Some(NoAnswer::Closed(what))) => (
                 Behavior::NonStrict,
-                format!("The server {what}; declining the offer needs no more than leaving it out of a 101."),
+                format!("The server refused, but {what}: the RFC asks for an HTTP error status."),
+                None,
+            ),
+            (None, Some(NoAnswer::Silent(what))) => (Behavior::Failed, format!("The server {what}."), None),
+            (None, None) if (200..300).contains(&status) => (
+                Behavior::Failed,
+                format!("The server answered HTTP {status}: neither an upgrade nor an error status."),
+                None,
+            ),
+            (None, None) => (
+                Behavior::Informational,
+                format!("The server refused with HTTP {status}."),
+                None,
+            ),
+        }
+    }
+
+    /// Upgrade (with an answer that fits) or refuse with an error status:
+    /// both are right.
+    fn either(self) -> Judged {
+        let status = self.status;
+        match (&self.upgraded, &self.no_answer) {
+            (Some(Ok(a)), _) => (Behavior::Ok, "The server upgraded.".into(), Some(*a)),
+            (Some(Err(e)), _) => (Behavior::Failed, format!("The server answered 101, but {e}."), None),
+            (None, Some(NoAnswer::Closed(what))) => (
+                Behavior::NonStrict,
+                format!("The server {what}: the RFC asks for 400 or an upgrade."),
+                None,
+            ),
+            (None, Some(NoAnswer::Silent(what))) => (Behavior::Failed, format!("The server {what}."), None),
+            (None, None) if status >= 400 => (Behavior::Ok, format!("The server refused with HTTP {status}."), None),
+            (None, None) => (
+                Behavior::Failed,
+                format!("The server answered HTTP {status}: neither an upgrade nor an error status."),
                 None,
             ),
         }
     }
 
     /// A valid request the server should upgrade (with permessage-deflate
-    /// where it is offered).
-    fn upgraded(self, must: ServerMust) -> Judged {
+    /// where it is offered). A 401 or a redirect is the server's to give
+    /// (RFC 6455 §4.2.2 steps 2-3), as is a 403 to a request with an Origin.
+    fn upgraded(self, must: ServerMust, sent: &Head) -> Judged {
         let status = self.status;
         let may_refuse = matches!(must, ServerMust::DeflateNext | ServerMust::UpgradeOrRefuse);
+        let its_own = status == 401 || (300..400).contains(&status) || (status == 403 && sent.get("origin").is_some());
         match (&self.upgraded, self.no_answer) {
+            (None, None) if its_own => (
+                Behavior::Informational,
+                format!(
+                    "The server answered HTTP {status}, which RFC 6455 §4.2.2 lets it give (authentication, a redirect, an Origin it does not serve)."
+                ),
+                None,
+            ),
             (None, refused) if may_refuse => (
                 Behavior::NonStrict,
                 format!(
                     "The server refused the handshake ({}); it could have taken it, {}.",
-                    refused.unwrap_or_else(|| format!("HTTP {status}")),
+                    refused.map_or_else(|| format!("HTTP {status}"), |n| n.what().to_string()),
                     if must == ServerMust::DeflateNext {
                         "declining the invalid first offer and taking the next"
                     } else {
@@ -365,11 +507,29 @@ impl Answered {
                 format!("The server refused a valid request with HTTP {status}."),
                 None,
             ),
-            (None, Some(what)) => (
+            (None, Some(n)) => (
                 Behavior::Failed,
-                format!("The server {what} where it MUST upgrade."),
+                format!("The server {} where it MUST upgrade.", n.what()),
                 None,
             ),
+        }
+    }
+
+    /// Two offers a server with permessage-deflate can both take: the
+    /// answer should fit the first (the client's preference).
+    fn deflate_first(self, sent: &Head, reply: &Reply) -> Judged {
+        let first_fits = match reply {
+            Reply::Http { head, .. } => crate::wire::negotiation::fits_first_offer(sent, head),
+            _ => false,
+        };
+        let (b, why, a) = self.upgraded(ServerMust::Deflate, sent);
+        match (b, a) {
+            (Behavior::Ok, Some(Some(_))) if !first_fits => (
+                Behavior::NonStrict,
+                "The server took the second offer where it could take the first, the client's preference.".into(),
+                a,
+            ),
+            _ => (b, why, a),
         }
     }
 }
