@@ -180,3 +180,15 @@ fn answers_other_than_101_are_valid_http() {
     let (_, stderr) = client("http-reader", "hs.6.1,hs.6.2,hs.6.3,hs.6.22");
     assert!(!stderr.contains("bad-http"), "{stderr}");
 }
+
+#[test]
+fn the_clients_own_request_is_checked_on_every_case() {
+    needs!(Need::Python);
+    let (got, _) = client("reuse-key", "hs.6.1,hs.6.2");
+    let findings: Vec<String> = got
+        .iter()
+        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert!(findings.iter().any(|f| f.contains("was used before")), "{findings:?}");
+}

@@ -14,6 +14,7 @@ MODE says, then asks for the reports.
     close-normal   takes any 101 and closes it with 1000 at once
     http-reader    reads the answer as HTTP (with its body), checks that
                    it is valid HTTP, and writes "bad-http" to stderr if not
+    reuse-key      as idle, but every request carries the same key
 """
 
 import base64
@@ -31,10 +32,13 @@ u = urlparse(BASE)
 def connect(path):
     s = socket.create_connection((u.hostname, u.port), timeout=10)
     key = base64.b64encode(os.urandom(16)).decode()
+    version = "13"
+    if MODE == "reuse-key" and path.startswith("/runCase"):
+        key = "AQIDBAUGBwgJCgsMDQ4PEA=="
     s.sendall(
         (
             f"GET {path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: {version}\r\n"
             "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
         ).encode()
     )
@@ -86,7 +90,7 @@ def run_case(n):
     s = connect(f"/runCase?case={n}&agent=raw-{MODE}")
     head, rest = read_head(s)
     try:
-        if MODE == "idle":
+        if MODE in ("idle", "reuse-key"):
             while s.recv(4096):
                 pass
         elif MODE == "http-reader":
