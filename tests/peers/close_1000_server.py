@@ -13,32 +13,9 @@ import hashlib
 import struct
 import sys
 
+from raw_frames import frame, read_frame
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-async def read_frame(reader):
-    b0, b1 = await reader.readexactly(2)
-    n = b1 & 0x7F
-    if n == 126:
-        (n,) = struct.unpack("!H", await reader.readexactly(2))
-    elif n == 127:
-        (n,) = struct.unpack("!Q", await reader.readexactly(8))
-    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
-    data = bytearray(await reader.readexactly(n))
-    for i in range(n):
-        data[i] ^= mask[i % 4]
-    return b0, bytes(data)
-
-
-def frame(b0, data):
-    n = len(data)
-    if n < 126:
-        head = bytes([b0, n])
-    elif n < 65536:
-        head = bytes([b0, 126]) + struct.pack("!H", n)
-    else:
-        head = bytes([b0, 127]) + struct.pack("!Q", n)
-    return head + data
 
 
 async def serve(reader, writer):

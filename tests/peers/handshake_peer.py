@@ -28,8 +28,9 @@ import asyncio
 import base64
 import hashlib
 import re
-import struct
 import sys
+
+from raw_frames import frame, read_frame
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MODE = sys.argv[1]
@@ -79,29 +80,6 @@ def answer(request):
     if MODE == "many-headers-101":
         return upgrade(request, b"".join(b"X-Filler-%d: x\r\n" % i for i in range(70)))
     return upgrade(request)
-
-
-async def read_frame(reader):
-    b0, b1 = await reader.readexactly(2)
-    n = b1 & 0x7F
-    if n == 126:
-        (n,) = struct.unpack("!H", await reader.readexactly(2))
-    elif n == 127:
-        (n,) = struct.unpack("!Q", await reader.readexactly(8))
-    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
-    data = bytearray(await reader.readexactly(n))
-    for i in range(n):
-        data[i] ^= mask[i % 4]
-    return b0, bytes(data)
-
-
-def frame(b0, data):
-    n = len(data)
-    if n < 126:
-        return bytes([b0, n]) + data
-    if n < 65536:
-        return bytes([b0, 126]) + struct.pack("!H", n) + data
-    return bytes([b0, 127]) + struct.pack("!Q", n) + data
 
 
 async def echo(reader, writer):

@@ -24,6 +24,8 @@ import hashlib
 import struct
 import sys
 
+from raw_frames import read_frame
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MODE = sys.argv[1]
 PORT = int(sys.argv[2])
@@ -65,17 +67,8 @@ async def forever(writer, chunk):
 async def echo(reader, writer):
     """Unmasks and returns each frame as it is (enough for the tests)."""
     while True:
-        b0, b1 = await reader.readexactly(2)
-        n = b1 & 0x7F
-        if n == 126:
-            (n,) = struct.unpack("!H", await reader.readexactly(2))
-        elif n == 127:
-            (n,) = struct.unpack("!Q", await reader.readexactly(8))
-        mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
-        data = bytearray(await reader.readexactly(n))
-        for i in range(n):
-            data[i] ^= mask[i % 4]
-        writer.write(frame(b0 & 0x0F, bytes(data), fin=bool(b0 & 0x80)))
+        b0, data = await read_frame(reader)
+        writer.write(frame(b0 & 0x0F, data, fin=bool(b0 & 0x80)))
         await writer.drain()
         if b0 & 0x0F == 8:
             writer.close()

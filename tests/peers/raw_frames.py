@@ -1,0 +1,29 @@
+"""WebSocket frames on bare asyncio streams, for the small peers here that
+must be wrong in ways a WebSocket library would not let them be."""
+
+import struct
+
+
+async def read_frame(reader):
+    """The next frame: its first octet and its payload, unmasked."""
+    b0, b1 = await reader.readexactly(2)
+    n = b1 & 0x7F
+    if n == 126:
+        (n,) = struct.unpack("!H", await reader.readexactly(2))
+    elif n == 127:
+        (n,) = struct.unpack("!Q", await reader.readexactly(8))
+    mask = await reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
+    data = bytearray(await reader.readexactly(n))
+    for i in range(n):
+        data[i] ^= mask[i % 4]
+    return b0, bytes(data)
+
+
+def frame(b0, data):
+    """An unmasked frame with first octet `b0`, as a server sends it."""
+    n = len(data)
+    if n < 126:
+        return bytes([b0, n]) + data
+    if n < 65536:
+        return bytes([b0, 126]) + struct.pack("!H", n) + data
+    return bytes([b0, 127]) + struct.pack("!Q", n) + data
