@@ -114,7 +114,8 @@ const CLOSE_EITHER: &[&str] = &["OK", "FAILED BY CLIENT"];
 /// closing on a protocol error: in ten runs of sections 3 and 7, 3.1-3.3
 /// came out FAILED BY CLIENT 2, 6 and 3 times and OK otherwise (3.5-3.7
 /// and 7.3.2 were FAILED BY CLIENT every time, as in the real Autobahn's
-/// run). And it answers only the last of pings that arrive faster than it
+/// run); 3.4 did so once, in a CI run on a loaded machine (OK in 8 of 8
+/// lone runs after it). And it answers only the last of pings that arrive faster than it
 /// answers them (RFC 6455 §5.5.3 allows it): 2.11's ten pings, each
 /// written one octet per turn, got ten pongs from the real Autobahn in 4 of
 /// 6 runs and fewer (FAILED) in 2. In 4.1.5 and 4.2.5 it races its echo
@@ -127,6 +128,7 @@ const LWS_RACES: Races = &[
     ("3.1", "behaviorClose", CLOSE_EITHER),
     ("3.2", "behaviorClose", CLOSE_EITHER),
     ("3.3", "behaviorClose", CLOSE_EITHER),
+    ("3.4", "behaviorClose", CLOSE_EITHER),
     ("2.11", "behavior", &["OK", "FAILED"]),
     ("4.1.5", "behavior", &["OK", "NON-STRICT"]),
     ("4.2.5", "behavior", &["OK", "NON-STRICT"]),
