@@ -69,6 +69,9 @@ pub mod engine;
 pub mod fuzzing_server;
 #[doc(hidden)]
 #[allow(missing_docs)]
+pub mod http2;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod report;
 #[doc(hidden)]
 #[allow(missing_docs)]

@@ -23,6 +23,8 @@ pub struct Target {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// `--insecure`: the certificate is not checked (the reports say so).
     pub insecure: bool,
+    /// `--http2`: WebSockets over HTTP/2 (RFC 8441) instead of HTTP/1.1.
+    pub http2: bool,
 }
 
 impl Target {
@@ -51,6 +53,7 @@ impl Target {
             server_name: host.trim_start_matches('[').trim_end_matches(']').to_string(),
             tls,
             insecure: false,
+            http2: false,
         })
     }
 

@@ -30,15 +30,19 @@ pub enum Stream {
     Plain(TcpStream),
     Client(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     Server(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// A WebSocket over HTTP/2 (RFC 8441): one stream of a connection.
+    Http2(Box<crate::http2::WsStream>, Option<String>),
 }
 
 impl Stream {
-    /// The TCP socket underneath (for socket options).
-    pub fn tcp(&self) -> &TcpStream {
+    /// The TCP socket underneath (for socket options): none for an HTTP/2
+    /// stream, whose connection HTTP/2 holds.
+    pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            Stream::Plain(s) => s,
-            Stream::Client(s) => s.get_ref().0,
-            Stream::Server(s) => s.get_ref().0,
+            Stream::Plain(s) => Some(s),
+            Stream::Client(s) => Some(s.get_ref().0),
+            Stream::Server(s) => Some(s.get_ref().0),
+            Stream::Http2(..) => None,
         }
     }
 
@@ -46,6 +50,7 @@ impl Stream {
     pub fn tls_summary(&self) -> Option<String> {
         let (version, suite) = match self {
             Stream::Plain(_) => return None,
+            Stream::Http2(_, tls) => return tls.clone(),
             Stream::Client(s) => (
                 s.get_ref().1.protocol_version(),
                 s.get_ref().1.negotiated_cipher_suite(),
@@ -55,16 +60,7 @@ impl Stream {
                 s.get_ref().1.negotiated_cipher_suite(),
             ),
         };
-        let version = match version {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),
-            Some(v) => format!("{v:?}"),
-            None => "TLS".to_string(),
-        };
-        Some(match suite {
-            Some(s) => format!("{version}, {:?}", s.suite()),
-            None => version,
-        })
+        Some(session_summary(version, suite))
     }
 
     /// Reading and writing halves that can be used apart (plain TCP
@@ -89,6 +85,7 @@ macro_rules! each {
             Stream::Plain($s) => $e,
             Stream::Client($s) => $e,
             Stream::Server($s) => $e,
+            Stream::Http2($s, _) => $e,
         }
     };
 }
@@ -108,6 +105,23 @@ impl AsyncWrite for Stream {
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         each!(self, s => Pin::new(s).poll_shutdown(cx))
+    }
+}
+
+/// "TLS 1.3, TLS13_AES_128_GCM_SHA256": a session's version and suite.
+pub fn session_summary(
+    version: Option<rustls::ProtocolVersion>,
+    suite: Option<rustls::SupportedCipherSuite>,
+) -> String {
+    let version = match version {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),
+        Some(v) => format!("{v:?}"),
+        None => "TLS".to_string(),
+    };
+    match suite {
+        Some(s) => format!("{version}, {:?}", s.suite()),
+        None => version,
     }
 }
 
@@ -195,11 +209,22 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
 
 /// Connects TLS over `tcp` to `host` (SNI), within the caller's bound.
 pub async fn connect(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<Stream, String> {
+    connect_raw(config, host, tcp)
+        .await
+        .map(|s| Stream::Client(Box::new(s)))
+}
+
+/// The TLS client handshake, with the stream as rustls gives it (HTTP/2
+/// reads the ALPN outcome from it).
+pub async fn connect_raw(
+    config: Arc<ClientConfig>,
+    host: &str,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
     let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host} is not a TLS server name ({e})"))?;
     tokio_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
-        .map(|s| Stream::Client(Box::new(s)))
         .map_err(|e| describe(&e))
 }
 

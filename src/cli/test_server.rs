@@ -36,6 +36,11 @@ pub struct Args {
     /// into the report of one whole run (and gates it with --baseline).
     #[arg(long, value_name = "K/N", value_parser = crate::Shard::parse, conflicts_with = "baseline")]
     shard: Option<crate::Shard>,
+    /// Run the cases over HTTP/2 (RFC 8441): each an extended CONNECT
+    /// stream, cleartext with prior knowledge for ws://, TLS with ALPN h2
+    /// for wss://. The server must advertise SETTINGS_ENABLE_CONNECT_PROTOCOL.
+    #[arg(long)]
+    http2: bool,
     #[command(flatten)]
     session: super::SessionArgs,
     #[command(flatten)]
@@ -71,6 +76,10 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if let Some(shard) = args.shard {
         suite = suite.shard(shard);
     }
+    if args.http2 && plan.urls.is_empty() {
+        return Err("--http2 needs a server URL: the built-in reference server speaks HTTP/1.1 only so far".into());
+    }
+    suite = suite.http2(args.http2);
     let terminal = Terminal::default();
     let servers = servers_of(&suite, &plan.urls, args.agent.as_deref(), &terminal).await?;
     let run = suite.run_against_servers(&servers, &plan.excluded, &terminal).await?;

@@ -71,6 +71,9 @@ pub async fn connect_stream(target: &Target) -> Result<Stream, OpenError> {
 
 pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[Offer]) -> Result<Connected, OpenError> {
     let fut = async {
+        if target.http2 {
+            return http2_handshake(target, offers).await;
+        }
         let stream = connect_stream(target).await?;
         client_handshake(stream, target, offers).await
     };
@@ -82,6 +85,48 @@ pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[O
             request: String::new(),
         }),
     }
+}
+
+/// RFC 8441's bootstrap in place of the HTTP/1.1 upgrade: the same checks
+/// on what the answer agreed to, on a 2xx to the extended CONNECT.
+async fn http2_handshake(target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {
+    let tcp = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
+        reason: format!("cannot connect to {}: {e}", target.addr),
+        kind: OpenFailure::Connect,
+        request: String::new(),
+    })?;
+    tcp.set_nodelay(true).ok();
+    let mut headers = vec![
+        ("user-agent", USER_AGENT.to_string()),
+        ("sec-websocket-version", "13".to_string()),
+    ];
+    if !offers.is_empty() {
+        let list: Vec<String> = offers.iter().map(Offer::header_value).collect();
+        headers.push(("sec-websocket-extensions", list.join(", ")));
+    }
+    let tls = target.tls.clone().map(|c| (c, target.server_name.as_str()));
+    let secure = tls.is_some();
+    let boot = crate::http2::connect(tcp, tls, secure, &target.host, &target.resource, &headers)
+        .await
+        .map_err(|r| {
+            let (kind, reason) = match r {
+                crate::http2::Refusal::Tls(e) => (OpenFailure::Tls, e),
+                crate::http2::Refusal::NotHttp2(e) => (OpenFailure::NoHttp, e),
+                crate::http2::Refusal::NotUpgraded(e) => (OpenFailure::NotUpgraded, e),
+            };
+            OpenError {
+                reason,
+                kind,
+                request: String::new(),
+            }
+        })?;
+    let answer = handshake::verify_agreement(&boot.response, offers).map_err(|reason| OpenError {
+        reason,
+        kind: OpenFailure::BadAnswer,
+        request: boot.request.clone(),
+    })?;
+    let stream = Stream::Http2(Box::new(boot.stream), boot.tls);
+    Ok((stream, Vec::new(), boot.request, boot.response, answer))
 }
 
 async fn client_handshake(mut stream: Stream, target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {

@@ -160,6 +160,7 @@ fn ms(since: Instant) -> u64 {
 /// of the script leaves the peer to others, and our writes after it wait
 /// for the turn again (see `engine::share`).
 pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, mut turn: Option<&mut Turn>) {
+    session.opts.end_stream_first = matches!(stream, Stream::Http2(..));
     let ack = QuickAck::of(stream.tcp());
     let (mut rd, wr) = stream.split();
     let outbox = Outbox::start(wr, session.opts.write_pause);

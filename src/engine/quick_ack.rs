@@ -17,7 +17,11 @@ use tokio::net::TcpStream;
 pub struct QuickAck(Option<socket2::Socket>);
 
 impl QuickAck {
-    pub fn of(stream: &TcpStream) -> QuickAck {
+    pub fn of(stream: Option<&TcpStream>) -> QuickAck {
+        let Some(stream) = stream else {
+            // An HTTP/2 stream: its connection's socket is HTTP/2's.
+            return QuickAck(None);
+        };
         use std::os::fd::AsFd;
         static DELAYED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         if *DELAYED.get_or_init(|| std::env::var_os("WSSPEC_DELAYED_ACKS").is_some_and(|v| v == "1")) {

@@ -311,6 +311,14 @@ impl Session<'_> {
         }
     }
 
+    /// Over HTTP/2, a client ends its half of the stream once the closing
+    /// handshake is done (see `SessionOptions::end_stream_first`).
+    fn end_stream_if_http2(&mut self) {
+        if self.opts.end_stream_first {
+            self.out.push(super::session::Write::EndStream);
+        }
+    }
+
     fn on_close_frame(&mut self, code: Option<u16>, reason: Option<Vec<u8>>) {
         self.closing.remote_close_code = code;
         let now = self.log.since_start(self.now);
@@ -335,6 +343,7 @@ impl Session<'_> {
                     super::Role::Client => {
                         let t = self.opts.server_drop_timeout;
                         self.arm(t, Timer::ServerDrop);
+                        self.end_stream_if_http2();
                     }
                 }
             }
@@ -342,8 +351,9 @@ impl Session<'_> {
                 self.closing.was_clean = true;
                 self.out.push(super::session::Write::Purge);
                 self.send_close(Some(close::NORMAL), None, true);
-                if self.role == super::Role::Server {
-                    self.drop_tcp();
+                match self.role {
+                    super::Role::Server => self.drop_tcp(),
+                    super::Role::Client => self.end_stream_if_http2(),
                 }
             }
             State::Closed => self.closing.was_clean = false,

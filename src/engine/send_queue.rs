@@ -171,7 +171,8 @@ impl Writer {
         }
     }
 
-    /// Puts a write on the queue (a `Drop` ends the queue).
+    /// Puts a write on the queue (a `Drop` or an `EndStream` ends it: what
+    /// is queued is written, then our side is shut down).
     fn push(&mut self, (e, w): (u64, Write)) {
         let Write::Data { bytes, chop, reply, .. } = w else {
             self.dropping = true;

@@ -49,6 +49,9 @@ pub enum Write {
     /// practical (RFC 6455 §5.5.1).
     Purge,
     Drop,
+    /// Our side of an HTTP/2 stream ends (END_STREAM) while we go on
+    /// reading: the close of RFC 8441, where each side ends its half.
+    EndStream,
 }
 
 #[derive(Clone, Debug)]
@@ -69,6 +72,12 @@ pub struct SessionOptions {
     pub open_timeout: Duration,
     /// What the compression cases send.
     pub testdata: crate::catalogue::testdata::Corpus,
+    /// The connection is an HTTP/2 stream (RFC 8441): once the closing
+    /// handshake is done, a client ends its half of the stream at once
+    /// rather than wait for the server to close TCP first (a stream
+    /// leaves no TIME_WAIT behind, which is why RFC 6455 §7.1.1 has the
+    /// server close first), and the server must end its half.
+    pub end_stream_first: bool,
 }
 
 /// One turn of Autobahn's reactor between two queued writes, less what a
@@ -88,6 +97,7 @@ impl Default for SessionOptions {
             write_pause: Some(AUTOBAHN_TURN),
             open_timeout: Duration::from_secs(5),
             testdata: Default::default(),
+            end_stream_first: false,
         }
     }
 }

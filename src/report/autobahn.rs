@@ -135,6 +135,10 @@ fn add_when_present(v: &mut Value, o: &CaseOutcome) {
     if let Some(t) = &o.tls {
         v["tls"] = json!(t);
     }
+    // Our HTTP/2 heads start with their pseudo-headers.
+    if o.http_response.starts_with(":status") {
+        v["transport"] = json!("HTTP/2, RFC 8441 extended CONNECT");
+    }
     if let Some(t) = &o.testdata {
         v["testdata"] = json!(t);
     }

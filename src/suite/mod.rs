@@ -71,6 +71,7 @@ pub struct Suite {
     excluded: AgentExclusions,
     serve_tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     shard: Option<Shard>,
+    http2: bool,
 }
 
 /// One part of a run split across CI jobs: the `index`-th of `count`
@@ -122,6 +123,7 @@ impl Default for Suite {
             excluded: AgentExclusions::new(),
             serve_tls: None,
             shard: None,
+            http2: false,
         }
     }
 }
@@ -181,6 +183,14 @@ impl Suite {
     /// `wsspec report --merge` of all shards equals one unsharded run.
     pub fn shard(mut self, shard: Shard) -> Suite {
         self.shard = Some(shard);
+        self
+    }
+
+    /// Runs the cases against servers over HTTP/2 (RFC 8441): each case an
+    /// extended CONNECT stream of a connection of its own, cleartext with
+    /// prior knowledge for `ws://`, TLS with ALPN `h2` for `wss://`.
+    pub fn http2(mut self, on: bool) -> Suite {
+        self.http2 = on;
         self
     }
 

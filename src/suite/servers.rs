@@ -100,8 +100,10 @@ impl Suite {
     /// `url` (`ws://` or `wss://`) as a server to test, named `agent` in
     /// reports when given; a bad URL or certificate file is an [`Error`].
     pub fn server(&self, url: &str, agent: Option<&str>) -> Result<ServerUnderTest, Error> {
+        let mut target = Target::parse(url)?.trust(&self.trust)?;
+        target.http2 = self.http2;
         Ok(ServerUnderTest {
-            target: Target::parse(url)?.trust(&self.trust)?,
+            target,
             agent: agent.map(str::to_string),
         })
     }
@@ -209,15 +211,17 @@ impl Suite {
 /// and every case says why it failed.
 pub async fn probe(target: &Target, agent: Option<&str>, open_timeout: Duration) -> Result<String, String> {
     let named = || agent.map(str::to_string);
+    // Over HTTP/2 a server is its own agent: its HTTP/1.1 run compares
+    // beside it.
+    let over = if target.http2 { " over HTTP/2" } else { "" };
     match client_connect(target, open_timeout, &[]).await {
         Ok((stream, _, _, head, _)) => {
             drop(stream);
-            Ok(named()
-                .or_else(|| head.get("server").map(str::to_string))
-                .unwrap_or_else(|| "UnknownServer".into()))
+            Ok(named().unwrap_or_else(|| format!("{}{over}", head.get("server").unwrap_or("UnknownServer"))))
         }
         Err(e) if e.kind.not_a_websocket_server() => {
             let hint = match e.kind {
+                _ if target.http2 => "",
                 OpenFailure::NoHttp if target.tls.is_none() => {
                     ": not a WebSocket endpoint (if it speaks TLS, use wss://)"
                 }

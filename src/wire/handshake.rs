@@ -181,6 +181,13 @@ fn collect(h: &[httparse::Header]) -> Vec<(String, String)> {
 /// as Autobahn's client makes them.
 pub fn verify_response(head: &Head, key: &str, offers: &[Offer]) -> Result<Answer, String> {
     verify_upgrade(head, key)?;
+    verify_agreement(head, offers)
+}
+
+/// What the answer agreed to (subprotocol, permessage-deflate), checked as
+/// Autobahn's client checks it: the part of `verify_response` that HTTP/2's
+/// extended CONNECT (RFC 8441 §5) shares with HTTP/1.1's upgrade.
+pub fn verify_agreement(head: &Head, offers: &[Offer]) -> Result<Answer, String> {
     // Read as Autobahn's client reads it: one header line at most, any
     // permessage-deflate answer its parser takes is accepted, and what
     // RFC 7692 requires beyond that is a finding, not a failure.

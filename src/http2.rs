@@ -1,0 +1,270 @@
+//! WebSockets over HTTP/2 (RFC 8441), the client side: an HTTP/2
+//! connection (cleartext with prior knowledge, RFC 9113 §3.3, or TLS with
+//! ALPN `h2`), the server's `SETTINGS_ENABLE_CONNECT_PROTOCOL`, the
+//! extended CONNECT with `:protocol websocket`, and the stream as a byte
+//! stream, so the engine's session sees what it sees over TCP.
+//!
+//! Each case has its own connection: a peer that tears the connection down
+//! over one stream's error then cannot change another case's verdict.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use h2::{RecvStream, SendStream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::wire::handshake::Head;
+
+/// How long the server's SETTINGS may take to say whether it allows the
+/// extended CONNECT, once the connection is up.
+const SETTINGS_WAIT: Duration = Duration::from_millis(500);
+
+/// Why an RFC 8441 bootstrap failed, sorted as `engine::connect` sorts
+/// HTTP/1.1's: what it says about the target.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The TLS handshake failed.
+    Tls(String),
+    /// Not HTTP/2: the handshake failed, or TLS did not agree to `h2`.
+    NotHttp2(String),
+    /// HTTP/2, without the extended CONNECT (RFC 8441 §3), or an answer
+    /// other than 2xx.
+    NotUpgraded(String),
+}
+
+/// An RFC 8441 WebSocket: the extended CONNECT's stream, read and written
+/// as bytes. Reading hands back flow-control capacity as it goes (the
+/// window keeps moving); writing waits for capacity (nothing is buffered
+/// beyond what the peer's window allows). Shutting down ends the stream
+/// (END_STREAM, the equivalent of a TCP FIN); dropping it unended resets
+/// it (RST_STREAM CANCEL, the equivalent of a TCP reset).
+pub struct WsStream {
+    send: SendStream<Bytes>,
+    recv: RecvStream,
+    /// What the last DATA frame left unread.
+    pending: Bytes,
+    ended: bool,
+}
+
+/// The request and the answer, for the per-case files: `HTTP/2` heads
+/// written out as HTTP/1.1's would be, pseudo-headers first.
+pub struct Bootstrap {
+    pub stream: WsStream,
+    pub request: String,
+    pub response: Head,
+    /// The TLS session, said as `tls::Stream::tls_summary` says it.
+    pub tls: Option<String>,
+}
+
+/// Opens an HTTP/2 connection over `tcp` (TLS with `tls` for `wss://`),
+/// checks the setting, and sends the extended CONNECT for `authority` and
+/// `path` with `headers`.
+pub async fn connect(
+    tcp: TcpStream,
+    tls: Option<(Arc<rustls::ClientConfig>, &str)>,
+    secure: bool,
+    authority: &str,
+    path: &str,
+    headers: &[(&str, String)],
+) -> Result<Bootstrap, Refusal> {
+    let mut summary = None;
+    let (send_request, mut ended) = match tls {
+        None => handshake(tcp).await?,
+        Some((config, server_name)) => {
+            let mut config = (*config).clone();
+            config.alpn_protocols = vec![b"h2".to_vec()];
+            let stream = crate::tls::connect_raw(Arc::new(config), server_name, tcp)
+                .await
+                .map_err(Refusal::Tls)?;
+            let session = stream.get_ref().1;
+            if session.alpn_protocol() != Some(b"h2") {
+                return Err(Refusal::NotHttp2("the TLS server did not agree to h2 by ALPN".into()));
+            }
+            summary = Some(crate::tls::session_summary(
+                session.protocol_version(),
+                session.negotiated_cipher_suite(),
+            ));
+            handshake(stream).await?
+        }
+    };
+    let mut send_request = send_request
+        .ready()
+        .await
+        .map_err(|e| Refusal::NotHttp2(format!("the server does not speak HTTP/2 ({e})")))?;
+    let start = tokio::time::Instant::now();
+    while !send_request.is_extended_connect_protocol_enabled() {
+        if let Ok(why) = ended.try_recv() {
+            return Err(Refusal::NotHttp2(format!("the server does not speak HTTP/2 ({why})")));
+        }
+        if start.elapsed() > SETTINGS_WAIT {
+            return Err(Refusal::NotUpgraded(
+                "the server does not allow the extended CONNECT: its SETTINGS have no SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3)".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let scheme = if secure { "https" } else { "http" };
+    let mut request = http::Request::builder()
+        .method(http::Method::CONNECT)
+        .uri(format!("{scheme}://{authority}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, value.as_str());
+    }
+    let mut request = request
+        .body(())
+        .map_err(|e| Refusal::NotUpgraded(format!("cannot build the extended CONNECT ({e})")))?;
+    request
+        .extensions_mut()
+        .insert(h2::ext::Protocol::from_static("websocket"));
+    let request_text = request_head(scheme, authority, path, headers);
+    let (response, send) = send_request
+        .send_request(request, false)
+        .map_err(|e| Refusal::NotUpgraded(format!("the extended CONNECT could not be sent ({e})")))?;
+    let response = response
+        .await
+        .map_err(|e| Refusal::NotUpgraded(format!("the extended CONNECT got no answer ({e})")))?;
+    let head = response_head(&response);
+    if !response.status().is_success() {
+        return Err(Refusal::NotUpgraded(format!(
+            "the server answered the extended CONNECT with {}, not 2xx (RFC 8441 §5)",
+            response.status().as_u16()
+        )));
+    }
+    Ok(Bootstrap {
+        stream: WsStream {
+            send,
+            recv: response.into_body(),
+            pending: Bytes::new(),
+            ended: false,
+        },
+        request: request_text,
+        response: head,
+        tls: summary,
+    })
+}
+
+/// The client's side of the connection preface; the connection runs in a
+/// task of its own, which says how it ended (a peer that is no HTTP/2
+/// server ends it at once).
+async fn handshake<T>(
+    io: T,
+) -> Result<(h2::client::SendRequest<Bytes>, tokio::sync::oneshot::Receiver<String>), Refusal>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (send_request, connection) = h2::client::handshake(io)
+        .await
+        .map_err(|e| Refusal::NotHttp2(format!("the server does not speak HTTP/2 ({e})")))?;
+    let (tell, ended) = tokio::sync::oneshot::channel();
+    // The connection ends when its streams and `send_request` are gone.
+    tokio::spawn(async move {
+        let why = match connection.await {
+            Ok(()) => "it closed the connection".to_string(),
+            Err(e) => e.to_string(),
+        };
+        let _ = tell.send(why);
+    });
+    Ok((send_request, ended))
+}
+
+fn request_head(scheme: &str, authority: &str, path: &str, headers: &[(&str, String)]) -> String {
+    let mut s = format!(
+        ":method: CONNECT\r\n:protocol: websocket\r\n:scheme: {scheme}\r\n:authority: {authority}\r\n:path: {path}\r\n"
+    );
+    for (name, value) in headers {
+        s.push_str(&format!("{name}: {value}\r\n"));
+    }
+    s.push_str("\r\n");
+    s
+}
+
+/// The answer as a `Head` (status, headers), and as text for the reports.
+fn response_head(response: &http::Response<RecvStream>) -> Head {
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
+            )
+        })
+        .collect();
+    let mut raw = format!(":status: {}\r\n", response.status().as_u16());
+    for (n, v) in &headers {
+        raw.push_str(&format!("{n}: {v}\r\n"));
+    }
+    raw.push_str("\r\n");
+    Head {
+        status: response.status().as_u16(),
+        version: 2,
+        headers,
+        raw: raw.into_bytes(),
+        ..Head::default()
+    }
+}
+
+impl AsyncRead for WsStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.pending.is_empty() {
+            match ready!(self.recv.poll_data(cx)) {
+                None => return Poll::Ready(Ok(())),
+                Some(Ok(data)) => {
+                    // The window moves as data arrives: what is kept here
+                    // is bounded by one DATA frame.
+                    let _ = self.recv.flow_control().release_capacity(data.len());
+                    self.pending = data;
+                }
+                Some(Err(e)) => return Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionReset, e))),
+            }
+        }
+        let n = self.pending.len().min(buf.remaining());
+        buf.put_slice(&self.pending.split_to(n));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for WsStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.send.reserve_capacity(buf.len());
+        match ready!(self.send.poll_capacity(cx)) {
+            Some(Ok(n)) => {
+                let n = n.min(buf.len());
+                self.send
+                    .send_data(Bytes::copy_from_slice(&buf[..n]), false)
+                    .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e))?;
+                Poll::Ready(Ok(n))
+            }
+            Some(Err(e)) => Poll::Ready(Err(io::Error::new(io::ErrorKind::BrokenPipe, e))),
+            None => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.ended {
+            self.ended = true;
+            let _ = self.send.send_data(Bytes::new(), true);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for WsStream {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.send.send_reset(h2::Reason::CANCEL);
+        }
+    }
+}

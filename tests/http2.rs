@@ -1,0 +1,130 @@
+//! `test-server --http2`: the catalogue over RFC 8441's extended CONNECT,
+//! against hypercorn (h2c with prior knowledge), with the verdicts it gets
+//! over HTTP/1.1 from the same program save where its HTTP/2 path breaks;
+//! and targets that cannot do it, in one line.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::Value;
+
+/// Sections 1-7 and 10, less what races at any pace against hypercorn
+/// (tests/zoo.rs: 3.4, 4.1.5, 4.2.5) and the 6.4.x waits.
+const CASES: &str = "1.*,2.*,3.*,4.*,5.*,6.1.*,6.2.*,6.3.*,7.*,10.*";
+const RACES: [&str; 3] = ["3.4", "4.1.5", "4.2.5"];
+
+/// The verdict pairs and the report folder of a run on `url` with `extra`.
+fn run_on(url: &str, extra: &[&str]) -> (BTreeMap<String, (String, String)>, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "test-server",
+        url,
+        "--cases",
+        CASES,
+        "--exclude",
+        "6.4.*",
+        "--out",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = run(&args);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let index = read_json(&out.path().join("index.json"));
+    let pairs = only_agent(&index)
+        .iter()
+        .filter(|(id, _)| !RACES.contains(&id.as_str()))
+        .map(|(id, v)| {
+            let s = |k: &str| v[k].as_str().unwrap().to_string();
+            (id.clone(), (s("behavior"), s("behaviorClose")))
+        })
+        .collect();
+    (pairs, out)
+}
+
+/// Whether, in the run whose report is `dir`, the peer failed the
+/// connection of case `id` on an error: closed with 1002 or 1007, or
+/// dropped it without a clean closing handshake (hypercorn's way).
+fn peer_failed(dir: &std::path::Path, id: &str) -> bool {
+    let index = read_json(&dir.join("index.json"));
+    let entry = &only_agent(&index)[id];
+    let case = read_json(&dir.join(entry["reportfile"].as_str().unwrap()));
+    matches!(case["remoteCloseCode"].as_u64(), Some(1002 | 1007))
+        || (case["wasClean"] == false && case["droppedByMe"] == false)
+}
+
+/// Over h2c, hypercorn gives every case its HTTP/1.1 verdict but one kind:
+/// where it fails the connection on an error (over HTTP/1.1 it drops TCP),
+/// its HTTP/2 path stops (hypercorn 0.18's h2
+/// handler raises KeyError on the stream it has just closed) and sends
+/// neither a close frame nor RST_STREAM, so those cases come out worse.
+/// Anything else differing fails the test.
+#[test]
+fn hypercorn_over_h2c_gets_its_http1_verdicts() {
+    needs!(Need::Hypercorn);
+    let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
+    let url = format!("ws://127.0.0.1:{port}/");
+    let (http1, dir1) = run_on(&url, &[]);
+    let (http2, dir) = run_on(&url, &["--http2"]);
+    assert!(http2.len() > 100, "{} cases", http2.len());
+    let mut same = 0;
+    let mut differ = Vec::new();
+    for (id, v) in &http1 {
+        let Some(w) = http2.get(id) else {
+            differ.push(format!("{id}: not run over HTTP/2"));
+            continue;
+        };
+        if v == w {
+            same += 1;
+        } else if !(peer_failed(dir1.path(), id) && w.1 != "OK") {
+            differ.push(format!("{id}: HTTP/1.1 {v:?}, HTTP/2 {w:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
+    assert!(same >= 60, "only {same} cases alike");
+    // Each per-case file says it ran over HTTP/2, with RFC 8441's heads.
+    let index = read_json(&dir.path().join("index.json"));
+    let (agent, cases) = index.as_object().unwrap().iter().next().unwrap();
+    assert!(agent.ends_with(" over HTTP/2"), "{agent}");
+    let first = cases.as_object().unwrap().values().next().unwrap();
+    let case: Value = read_json(&dir.path().join(first["reportfile"].as_str().unwrap()));
+    assert_eq!(case["transport"], "HTTP/2, RFC 8441 extended CONNECT");
+    assert!(
+        case["httpRequest"].as_str().unwrap().contains(":protocol: websocket"),
+        "{}",
+        case["httpRequest"]
+    );
+    assert!(
+        case["httpResponse"].as_str().unwrap().starts_with(":status: 200"),
+        "{}",
+        case["httpResponse"]
+    );
+}
+
+/// A target that cannot take WebSockets over HTTP/2 is said in one line,
+/// exit 2, not a report of FAILED cases.
+#[test]
+fn a_target_without_rfc_8441_is_one_line_and_exit_2() {
+    needs!(Need::PythonWebsockets);
+    let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--http2",
+        "--cases",
+        "1.1.1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("does not speak HTTP/2"), "{err}");
+    let o = run(&["test-server", "--http2", "--cases", "1.1.1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--http2 needs a server URL"), "{err}");
+}
