@@ -15,14 +15,15 @@ use serde_json::Value;
 const CASES: &str = "1.*,2.*,3.*,4.*,5.*,6.1.*,6.2.*,6.3.*,7.*,10.*";
 const RACES: [&str; 3] = ["3.4", "4.1.5", "4.2.5"];
 
-/// The verdict pairs and the report folder of a run on `url` with `extra`.
-fn run_on(url: &str, extra: &[&str]) -> (BTreeMap<String, (String, String)>, tempfile::TempDir) {
+/// The verdict pairs and the report folder of a run of `cases` on `url`
+/// with `extra`.
+fn run_on(url: &str, cases: &str, extra: &[&str]) -> (BTreeMap<String, (String, String)>, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let mut args = vec![
         "test-server",
         url,
         "--cases",
-        CASES,
+        cases,
         "--exclude",
         "6.4.*",
         "--out",
@@ -69,8 +70,8 @@ fn hypercorn_over_h2c_gets_its_http1_verdicts() {
     needs!(Need::Hypercorn);
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
     let url = format!("ws://127.0.0.1:{port}/");
-    let (http1, dir1) = run_on(&url, &[]);
-    let (http2, dir) = run_on(&url, &["--http2"]);
+    let (http1, dir1) = run_on(&url, CASES, &[]);
+    let (http2, dir) = run_on(&url, CASES, &["--http2"]);
     assert!(http2.len() > 100, "{} cases", http2.len());
     let mut same = 0;
     let mut differ = Vec::new();
@@ -127,4 +128,38 @@ fn a_target_without_rfc_8441_is_one_line_and_exit_2() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--http2 needs a server URL"), "{err}");
+}
+
+/// Over TLS, ALPN agrees to h2 and the extended CONNECT runs as in h2c;
+/// the per-case file names the TLS session and the transport.
+#[test]
+fn hypercorn_over_tls_h2() {
+    needs!(Need::Hypercorn);
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let (_peer, port) = python_peer(
+        "hypercorn_echo.py",
+        &[],
+        &[
+            "--certfile",
+            cert_pem.to_str().unwrap(),
+            "--keyfile",
+            key_pem.to_str().unwrap(),
+        ],
+    );
+    let url = format!("wss://localhost:{port}/");
+    let (pairs, out) = run_on(&url, "1.*,2.1", &["--http2", "--ca", cert_pem.to_str().unwrap()]);
+    assert_eq!(pairs["1.1.1"], ("OK".to_string(), "OK".to_string()));
+    let index = read_json(&out.path().join("index.json"));
+    let entry = &only_agent(&index)["1.1.1"];
+    let case = read_json(&out.path().join(entry["reportfile"].as_str().unwrap()));
+    assert_eq!(case["transport"], "HTTP/2, RFC 8441 extended CONNECT");
+    assert!(case["tls"].as_str().unwrap().starts_with("TLS 1."), "{}", case["tls"]);
 }
