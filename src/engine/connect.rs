@@ -49,14 +49,20 @@ impl OpenFailure {
     }
 }
 
-/// A TCP connection to the target, with TLS for `wss://`.
-pub async fn connect_stream(target: &Target) -> Result<Stream, OpenError> {
+/// A TCP connection to the target's address, Nagle off.
+async fn tcp_connect(target: &Target) -> Result<TcpStream, OpenError> {
     let tcp = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
         reason: format!("cannot connect to {}: {e}", target.addr),
         kind: OpenFailure::Connect,
         request: String::new(),
     })?;
     tcp.set_nodelay(true).ok();
+    Ok(tcp)
+}
+
+/// A TCP connection to the target, with TLS for `wss://`.
+pub async fn connect_stream(target: &Target) -> Result<Stream, OpenError> {
+    let tcp = tcp_connect(target).await?;
     match &target.tls {
         None => Ok(Stream::Plain(tcp)),
         Some(config) => tls::connect(config.clone(), &target.server_name, tcp)
@@ -90,12 +96,7 @@ pub async fn client_connect(target: &Target, open_timeout: Duration, offers: &[O
 /// RFC 8441's bootstrap in place of the HTTP/1.1 upgrade: the same checks
 /// on what the answer agreed to, on a 2xx to the extended CONNECT.
 async fn http2_handshake(target: &Target, offers: &[Offer]) -> Result<Connected, OpenError> {
-    let tcp = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
-        reason: format!("cannot connect to {}: {e}", target.addr),
-        kind: OpenFailure::Connect,
-        request: String::new(),
-    })?;
-    tcp.set_nodelay(true).ok();
+    let tcp = tcp_connect(target).await?;
     let mut headers = vec![
         ("user-agent", USER_AGENT.to_string()),
         ("sec-websocket-version", "13".to_string()),
