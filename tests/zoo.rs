@@ -215,14 +215,20 @@ fn hypercorn_matches_the_real_autobahn() {
 /// apart), and hypercorn's answer to 3.4, 4.1.5 and 4.2.5 is a race against
 /// that pace: the real suite gives OK and NON-STRICT about as often. Written
 /// a millisecond apart, the echo always won (60 of 60 OK); at Autobahn's
-/// pace, both verdicts come out of 20 runs.
+/// pace, both verdicts come out, most often within 20 runs (once in a CI
+/// run, not in 20: so up to 60 runs, ending once both are seen).
 #[test]
 fn hypercorn_races_at_autobahns_pace() {
     needs!(Need::Hypercorn);
     let _t = turn();
     let (_peer, port) = python_peer("hypercorn_echo.py", &[], &[]);
     let mut seen = std::collections::BTreeMap::new();
-    for _ in 0..20 {
+    let count = |seen: &std::collections::BTreeMap<(String, String), usize>, b: &str| {
+        seen.iter().filter(|((_, v), _)| v == b).map(|(_, n)| n).sum::<usize>()
+    };
+    let mut runs = 0;
+    while runs < 60 && (runs < 20 || count(&seen, "NON-STRICT") == 0 || count(&seen, "OK") == 0) {
+        runs += 1;
         let index = native(port, &HYPERCORN_RACES.join(","));
         for (id, v) in only_agent(&index) {
             *seen
@@ -230,9 +236,8 @@ fn hypercorn_races_at_autobahns_pace() {
                 .or_insert(0) += 1;
         }
     }
-    let count = |b: &str| seen.iter().filter(|((_, v), _)| v == b).map(|(_, n)| n).sum::<usize>();
-    assert!(count("NON-STRICT") > 0 && count("OK") > 0, "{seen:?}");
-    assert_eq!(count("NON-STRICT") + count("OK"), 60, "{seen:?}");
+    assert!(count(&seen, "NON-STRICT") > 0 && count(&seen, "OK") > 0, "{seen:?}");
+    assert_eq!(count(&seen, "NON-STRICT") + count(&seen, "OK"), 3 * runs, "{seen:?}");
 }
 
 /// Section 4 (where the chopped races are) against hypercorn, by the real
