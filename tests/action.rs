@@ -11,6 +11,15 @@ use std::process::Output;
 
 use common::*;
 
+/// The tests that start a peer take turns: two peers picked their ports
+/// at once, and one found the other's port gone (a free port is free
+/// only until someone else binds it).
+static ONE_PEER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_PEER_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The action's run step with `args`, reports into `dir`, the summary into
 /// `summary`.
 fn action(args: &str, dir: &Path, summary: &Path) -> Output {
@@ -30,6 +39,7 @@ fn action(args: &str, dir: &Path, summary: &Path) -> Output {
 #[test]
 fn a_passing_run_writes_the_summary_the_page_and_junit() {
     needs!(Need::PythonWebsockets);
+    let _turn = turn();
     let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
     let tmp = tempfile::tempdir().unwrap();
     let (dir, summary) = (tmp.path().join("r"), tmp.path().join("summary.md"));
@@ -59,6 +69,7 @@ fn a_passing_run_writes_the_summary_the_page_and_junit() {
 #[test]
 fn a_failing_run_is_exit_1_with_its_failures_reported() {
     needs!(Need::PythonWebsockets);
+    let _turn = turn();
     let (_peer, port) = python_peer("wrong_echo_server.py", &["text-as-binary"], &[]);
     let tmp = tempfile::tempdir().unwrap();
     let (dir, summary) = (tmp.path().join("r"), tmp.path().join("summary.md"));
