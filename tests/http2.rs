@@ -94,7 +94,10 @@ fn hypercorn_over_h2c_gets_its_http1_verdicts() {
     assert!(agent.ends_with(" over HTTP/2"), "{agent}");
     let first = cases.as_object().unwrap().values().next().unwrap();
     let case: Value = read_json(&dir.path().join(first["reportfile"].as_str().unwrap()));
-    assert_eq!(case["transport"], "HTTP/2, RFC 8441 extended CONNECT");
+    assert_eq!(
+        case["transport"],
+        "HTTP/2 cleartext (h2c, prior knowledge), stream 1, RFC 8441 extended CONNECT"
+    );
     assert!(
         case["httpRequest"].as_str().unwrap().contains(":protocol: websocket"),
         "{}",
@@ -124,10 +127,44 @@ fn a_target_without_rfc_8441_is_one_line_and_exit_2() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("does not speak HTTP/2"), "{err}");
-    let o = run(&["test-server", "--http2", "--cases", "1.1.1"]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("--http2 needs a server URL"), "{err}");
+}
+
+/// With no URL, `--http2` runs on the built-in reference server, which
+/// speaks RFC 8441 on the port it speaks HTTP/1.1 on: Autobahn's 517 get
+/// over HTTP/2 the verdicts they get over HTTP/1.1, case by case.
+#[test]
+fn the_reference_server_gets_its_http1_verdicts_over_http2() {
+    let verdicts = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec!["test-server", "--out", out.path().to_str().unwrap()];
+        args.extend(extra);
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        let index = read_json(&out.path().join("index.json"));
+        let (agent, cases) = index.as_object().unwrap().iter().next().unwrap();
+        let pairs: BTreeMap<String, (String, String)> = cases
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, v)| {
+                let s = |k: &str| v[k].as_str().unwrap().to_string();
+                (id.clone(), (s("behavior"), s("behaviorClose")))
+            })
+            .collect();
+        (agent.clone(), pairs)
+    };
+    let (agent1, http1) = verdicts(&[]);
+    let (agent2, http2) = verdicts(&["--http2"]);
+    assert_eq!(agent1, "wsspec-echo-server");
+    assert_eq!(agent2, "wsspec-echo-server over HTTP/2");
+    assert_eq!(http2.len(), 517);
+    let differ: Vec<_> = http1
+        .iter()
+        .filter(|(id, v)| http2.get(*id) != Some(v))
+        .map(|(id, v)| format!("{id}: HTTP/1.1 {v:?}, HTTP/2 {:?}", http2.get(id)))
+        .collect();
+    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
 }
 
 /// Over TLS, ALPN agrees to h2 and the extended CONNECT runs as in h2c;
@@ -160,6 +197,9 @@ fn hypercorn_over_tls_h2() {
     let index = read_json(&out.path().join("index.json"));
     let entry = &only_agent(&index)["1.1.1"];
     let case = read_json(&out.path().join(entry["reportfile"].as_str().unwrap()));
-    assert_eq!(case["transport"], "HTTP/2, RFC 8441 extended CONNECT");
+    assert_eq!(
+        case["transport"],
+        "HTTP/2 over TLS (ALPN h2), stream 1, RFC 8441 extended CONNECT"
+    );
     assert!(case["tls"].as_str().unwrap().starts_with("TLS 1."), "{}", case["tls"]);
 }

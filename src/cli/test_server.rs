@@ -76,9 +76,6 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     if let Some(shard) = args.shard {
         suite = suite.shard(shard);
     }
-    if args.http2 && plan.urls.is_empty() {
-        return Err("--http2 needs a server URL: the built-in reference server speaks HTTP/1.1 only so far".into());
-    }
     suite = suite.http2(args.http2);
     let terminal = Terminal::default();
     let servers = servers_of(&suite, &plan.urls, args.agent.as_deref(), &terminal).await?;
@@ -185,9 +182,13 @@ async fn servers_of(
         let addr = ws_reference_echo::server::spawn("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot start the built-in echo server: {e}"))?;
-        terminal.first(format!("testing the built-in reference echo server at ws://{addr}"));
-        let agent = agent.unwrap_or("wsspec-echo-server");
-        servers.push(suite.server(&format!("ws://{addr}"), Some(agent))?);
+        // The same server speaks RFC 8441 on the same port (`--http2`).
+        let over = if suite.is_http2() { " over HTTP/2" } else { "" };
+        terminal.first(format!(
+            "testing the built-in reference echo server at ws://{addr}{over}"
+        ));
+        let agent = agent.map_or_else(|| format!("wsspec-echo-server{over}"), str::to_string);
+        servers.push(suite.server(&format!("ws://{addr}"), Some(&agent))?);
     }
     Ok(servers)
 }

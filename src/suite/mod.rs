@@ -194,6 +194,11 @@ impl Suite {
         self
     }
 
+    /// Whether the cases run over HTTP/2 (`Suite::http2`).
+    pub fn is_http2(&self) -> bool {
+        self.http2
+    }
+
     /// Cases run at once against a server (timed 9.x cases always run alone).
     pub fn jobs(mut self, jobs: usize) -> Suite {
         self.jobs = jobs.max(1);
