@@ -209,6 +209,31 @@ fn response_head(response: &http::Response<RecvStream>) -> Head {
     }
 }
 
+/// How the peer ended a WebSocket's stream, from what reading it gave:
+/// nothing (END_STREAM) or an error (RST_STREAM, GOAWAY, or the connection
+/// itself), said as a clause for the reports.
+pub fn peer_ending(error: Option<&io::Error>) -> String {
+    let Some(e) = error else {
+        return "the peer ended the stream (END_STREAM)".into();
+    };
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<h2::Error>()) {
+        Some(h) if h.is_reset() => match h.reason() {
+            Some(r) => format!("the peer reset the stream (RST_STREAM {r:?})"),
+            None => "the peer reset the stream".into(),
+        },
+        Some(h) if h.is_go_away() => match h.reason() {
+            Some(r) => format!("the peer sent GOAWAY ({r:?}: {r})"),
+            None => "the peer sent GOAWAY".into(),
+        },
+        Some(h) if h.is_io() => format!("the peer's HTTP/2 connection failed ({h})"),
+        Some(h) => match h.reason() {
+            Some(r) => format!("the stream ended with {r:?} ({h})"),
+            None => format!("the peer's HTTP/2 connection ended ({h})"),
+        },
+        None => format!("the peer's HTTP/2 connection failed ({e})"),
+    }
+}
+
 impl AsyncRead for WsStream {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         if self.pending.is_empty() {
@@ -266,5 +291,19 @@ impl Drop for WsStream {
         if !self.ended {
             self.send.send_reset(h2::Reason::CANCEL);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_ends_in_http2_words_not_tcp_ones() {
+        assert_eq!(peer_ending(None), "the peer ended the stream (END_STREAM)");
+        let reset = io::Error::new(io::ErrorKind::ConnectionReset, h2::Error::from(h2::Reason::CANCEL));
+        let said = peer_ending(Some(&reset));
+        assert!(said.contains("CANCEL"), "{said}");
+        assert!(!said.contains("TCP"), "{said}");
     }
 }

@@ -160,7 +160,9 @@ fn ms(since: Instant) -> u64 {
 /// of the script leaves the peer to others, and our writes after it wait
 /// for the turn again (see `engine::share`).
 pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, mut turn: Option<&mut Turn>) {
-    session.opts.end_stream_first = matches!(stream, Stream::Http2(..));
+    let http2 = matches!(stream, Stream::Http2(..));
+    session.opts.end_stream_first = http2;
+    session.closing.http2 = http2;
     let ack = QuickAck::of(stream.tcp());
     let (mut rd, wr) = stream.split();
     let outbox = Outbox::start(wr, session.opts.write_pause);
@@ -178,6 +180,9 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, m
         tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) | Err(_) => {
+                    if http2 {
+                        session.closing.peer_ending = Some(crate::http2::peer_ending(r.err().as_ref()));
+                    }
                     session.on_tcp_closed(Instant::now());
                     peer_gone = true;
                     break;

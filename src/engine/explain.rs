@@ -110,8 +110,12 @@ pub fn ending(c: &Closing) -> String {
             None => format!("before we closed at {}", at(t)),
         },
         (Some(t), _) => format!("before the peer closed at {}", at(t)),
+        (None, Some(t)) if c.dropped_by_me && c.http2 => format!("before we reset the stream at {}", at(t)),
         (None, Some(t)) if c.dropped_by_me => format!("before we dropped TCP at {}", at(t)),
-        (None, Some(t)) => format!("before the peer dropped TCP at {}", at(t)),
+        (None, Some(t)) => match &c.peer_ending {
+            Some(how) => format!("before {how} at {}", at(t)),
+            None => format!("before the peer dropped TCP at {}", at(t)),
+        },
         (None, None) => "before the connection ended".into(),
     }
 }

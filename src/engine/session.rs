@@ -135,6 +135,13 @@ pub struct Closing {
     pub first_close_at: Option<Duration>,
     /// When TCP ended (`dropped_by_me` says by whom), since the case started.
     pub tcp_closed_at: Option<Duration>,
+    /// Over HTTP/2, how the peer ended the WebSocket's stream, said as a
+    /// clause ("the peer reset the stream (RST_STREAM CANCEL)"): where
+    /// HTTP/1.1 would have TCP end.
+    pub peer_ending: Option<String>,
+    /// The WebSocket is an HTTP/2 stream: where we drop TCP over HTTP/1.1,
+    /// we reset the stream.
+    pub http2: bool,
 }
 
 /// Progress of a 9.x echo case.
@@ -459,8 +466,10 @@ impl<'c> Session<'c> {
         }
         self.state = State::Closed;
         if !self.closing.was_clean && !self.closing.dropped_by_me && self.closing.was_not_clean_reason.is_none() {
-            self.closing.was_not_clean_reason =
-                Some("peer dropped the TCP connection without previous WebSocket closing handshake".into());
+            self.closing.was_not_clean_reason = Some(match &self.closing.peer_ending {
+                Some(how) => format!("{how} without previous WebSocket closing handshake"),
+                None => "peer dropped the TCP connection without previous WebSocket closing handshake".into(),
+            });
         }
     }
 

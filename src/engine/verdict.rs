@@ -185,7 +185,10 @@ fn judge_close(s: &Session) -> (Behavior, String) {
     let (exp, c) = (&s.case.close, &s.closing);
     if exp.closed_by_me != c.closed_by_me {
         let why = if exp.closed_by_me && c.remote_close_code.is_none() && !c.was_clean {
-            "The peer dropped TCP without a closing handshake, where we were to close.".into()
+            match &c.peer_ending {
+                Some(how) => format!("With no closing handshake {how}, where we were to close."),
+                None => "The peer dropped TCP without a closing handshake, where we were to close.".into(),
+            }
         } else if exp.closed_by_me {
             "The peer started the closing handshake (or failed the connection) where we were to close.".into()
         } else {

@@ -129,15 +129,28 @@ fn add_when_present(v: &mut Value, o: &CaseOutcome) {
     if let Some(t) = o.closing.tcp_closed_at {
         v["tcpClosedAt"] = json!(ms(t));
     }
+    if let Some(how) = &o.closing.peer_ending {
+        v["peerEnding"] = json!(how);
+    }
     if let Some(f) = &o.closing.failure {
         v["failureReason"] = json!(f);
     }
     if let Some(t) = &o.tls {
         v["tls"] = json!(t);
     }
-    // Our HTTP/2 heads start with their pseudo-headers.
+    // Our HTTP/2 heads start with their pseudo-headers; a case over
+    // HTTP/2 has a connection of its own, whose first stream is 1.
     if o.http_response.starts_with(":status") {
-        v["transport"] = json!("HTTP/2, RFC 8441 extended CONNECT");
+        v["transport"] = json!(match o.tls {
+            Some(_) => "HTTP/2 over TLS (ALPN h2), stream 1, RFC 8441 extended CONNECT",
+            None => "HTTP/2 cleartext (h2c, prior knowledge), stream 1, RFC 8441 extended CONNECT",
+        });
+    } else if !o.http_response.is_empty() {
+        v["transport"] = json!(if o.tls.is_some() {
+            "HTTP/1.1 over TLS"
+        } else {
+            "HTTP/1.1"
+        });
     }
     if let Some(t) = &o.testdata {
         v["testdata"] = json!(t);

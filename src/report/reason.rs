@@ -129,8 +129,13 @@ fn close_story(d: &Value) -> String {
         "No close frame was sent".into()
     };
     let none_sent = !by_me && remote.is_none() && !clean;
-    let tcp = if d["droppedByMe"].as_bool() == Some(true) {
+    let http2 = d["transport"].as_str().is_some_and(|t| t.starts_with("HTTP/2"));
+    let tcp = if d["droppedByMe"].as_bool() == Some(true) && http2 {
+        format!("we reset the stream (RST_STREAM CANCEL){}", at(d, "tcpClosedAt"))
+    } else if d["droppedByMe"].as_bool() == Some(true) {
         format!("we dropped TCP{}", at(d, "tcpClosedAt"))
+    } else if let Some(how) = d["peerEnding"].as_str() {
+        format!("{how}{}", at(d, "tcpClosedAt"))
     } else if none_sent {
         format!("the peer dropped TCP{}", at(d, "tcpClosedAt"))
     } else {
