@@ -166,6 +166,7 @@ pub fn case(id: &str, description: &str, expectation: &str) -> Case {
         origin: None,
         deflate: None,
         opening: None,
+        rfc8441: None,
     }
 }
 

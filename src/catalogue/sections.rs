@@ -11,6 +11,8 @@ pub enum Driver {
     Frames,
     /// The opening handshake itself (`engine::opening`).
     Opening,
+    /// WebSockets over HTTP/2, frame by frame (`engine::rfc8441`).
+    Http2,
 }
 
 /// A section of the catalogue.
@@ -43,6 +45,7 @@ pub const SECTIONS: &[Section] = &[
     super::s12_compression::SECTION_12,
     super::s12_compression::SECTION_13,
     super::opening::SECTION,
+    super::h2_bootstrap::SECTION,
 ];
 
 /// The section an ID belongs to, with its place in the registry; None for

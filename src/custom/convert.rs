@@ -155,6 +155,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
         }),
         deflate: None,
         opening: None,
+        rfc8441: None,
     })
 }
 

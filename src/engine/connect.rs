@@ -50,7 +50,7 @@ impl OpenFailure {
 }
 
 /// A TCP connection to the target's address, Nagle off.
-async fn tcp_connect(target: &Target) -> Result<TcpStream, OpenError> {
+pub(crate) async fn tcp_connect(target: &Target) -> Result<TcpStream, OpenError> {
     let tcp = TcpStream::connect(&target.addr).await.map_err(|e| OpenError {
         reason: format!("cannot connect to {}: {e}", target.addr),
         kind: OpenFailure::Connect,

@@ -8,7 +8,8 @@
 //! `drive` moves bytes and timers until it is gone, `send_queue` writes at
 //! Autobahn's pace, `quick_ack` keeps our ACKs out of the peer's timings.
 //! `share` knows which cases had the peer to themselves, `schedule` runs
-//! many cases at once, `opening` drives the opening-handshake section.
+//! many cases at once, `opening` drives the opening-handshake section,
+//! `rfc8441` the WebSockets-over-HTTP/2 section frame by frame.
 
 pub mod connect;
 pub mod drive;
@@ -17,6 +18,7 @@ pub mod opening;
 pub mod outcome;
 mod quick_ack;
 mod receive;
+pub mod rfc8441;
 pub mod schedule;
 mod script;
 mod send_queue;

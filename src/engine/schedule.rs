@@ -213,10 +213,16 @@ impl Runner<'_> {
                 let o = CaseOutcome::unopened(&case, index, &agent, utc_now(), 0, &why);
                 return (o, turn.leave());
             }
-            let o = if case.driver() == crate::catalogue::Driver::Opening {
-                super::opening::run_against_server(&case, index, &target, &agent, &opts, Some(&mut turn)).await
-            } else {
-                run_client_case(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+            let o = match case.driver() {
+                crate::catalogue::Driver::Opening => {
+                    super::opening::run_against_server(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+                }
+                crate::catalogue::Driver::Http2 => {
+                    super::rfc8441::run_against_server(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+                }
+                crate::catalogue::Driver::Frames => {
+                    run_client_case(&case, index, &target, &agent, &opts, Some(&mut turn)).await
+                }
             };
             if first {
                 count_in(&breaker, &o, &target, &opts).await;

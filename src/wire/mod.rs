@@ -6,6 +6,7 @@ pub mod close;
 pub mod decode;
 pub mod deflate;
 pub mod frame;
+pub mod h2;
 pub mod handshake;
 pub mod mask;
 pub mod negotiation;
