@@ -44,6 +44,7 @@ pub enum Refusal {
 /// (END_STREAM, the equivalent of a TCP FIN); dropping it unended resets
 /// it (RST_STREAM CANCEL, the equivalent of a TCP reset).
 pub struct WsStream {
+    id: u32,
     send: SendStream<Bytes>,
     recv: RecvStream,
     /// What the last DATA frame left unread.
@@ -145,12 +146,7 @@ pub async fn connect(
         )));
     }
     Ok(Bootstrap {
-        stream: WsStream {
-            send,
-            recv: response.into_body(),
-            pending: Bytes::new(),
-            ended: false,
-        },
+        stream: WsStream::new(send, response.into_body()),
         request: request_text,
         response: head,
         tls: summary,
@@ -240,6 +236,25 @@ pub fn peer_ending(error: Option<&io::Error>) -> String {
             None => format!("the peer's HTTP/2 connection ended ({h})"),
         },
         None => format!("the peer's HTTP/2 connection failed ({e})"),
+    }
+}
+
+impl WsStream {
+    /// The stream of an extended CONNECT, on either side: what we send on
+    /// it and what we receive.
+    pub fn new(send: SendStream<Bytes>, recv: RecvStream) -> WsStream {
+        WsStream {
+            id: send.stream_id().as_u32(),
+            send,
+            recv,
+            pending: Bytes::new(),
+            ended: false,
+        }
+    }
+
+    /// The HTTP/2 stream ID.
+    pub fn stream_id(&self) -> u32 {
+        self.id
     }
 }
 

@@ -47,6 +47,24 @@ impl Stream {
     }
 
     /// "TLS 1.3, TLS13_AES_128_GCM_SHA256" for a TLS connection.
+    /// How the bytes travel, for the per-case files: `HTTP/1.1`, `HTTP/1.1
+    /// over TLS`, or an RFC 8441 stream with its ID.
+    pub fn transport(&self) -> String {
+        match self {
+            Stream::Plain(_) => "HTTP/1.1".into(),
+            Stream::Client(_) | Stream::Server(_) => "HTTP/1.1 over TLS".into(),
+            Stream::Http2(ws, tls) => format!(
+                "HTTP/2 {}, stream {}, RFC 8441 extended CONNECT",
+                if tls.is_some() {
+                    "over TLS (ALPN h2)"
+                } else {
+                    "cleartext (h2c, prior knowledge)"
+                },
+                ws.stream_id()
+            ),
+        }
+    }
+
     pub fn tls_summary(&self) -> Option<String> {
         let (version, suite) = match self {
             Stream::Plain(_) => return None,

@@ -203,3 +203,51 @@ fn hypercorn_over_tls_h2() {
     );
     assert!(case["tls"].as_str().unwrap().starts_with("TLS 1."), "{}", case["tls"]);
 }
+
+/// `test-clients` takes RFC 8441 from a client (h2c with prior knowledge
+/// here) and the reference client speaks it: its 517 verdicts over one
+/// HTTP/2 connection are its 517 over HTTP/1.1, case by case, and each
+/// per-case file names the stream the case ran on.
+#[test]
+fn the_reference_client_gets_its_http1_verdicts_over_http2() {
+    let verdicts = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let (server, port) = fuzzing_server(out.path(), &[]);
+        let mut args = vec![
+            "echo-client".to_string(),
+            format!("ws://127.0.0.1:{port}"),
+            "--agent".into(),
+            "ref".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ran_to_the_end(&wait_bounded(server, std::time::Duration::from_secs(60)));
+        let index = read_json(&out.path().join("index.json"));
+        let case = read_json(
+            &out.path()
+                .join(only_agent(&index)["2.1"]["reportfile"].as_str().unwrap()),
+        );
+        (
+            verdict_pairs(&index),
+            case["transport"].as_str().unwrap().to_string(),
+            out,
+        )
+    };
+    let (http1, transport1, _d1) = verdicts(&[]);
+    let (http2, transport2, _d2) = verdicts(&["--http2"]);
+    assert_eq!(http2.len(), 517);
+    assert_eq!(transport1, "HTTP/1.1");
+    assert!(
+        transport2.starts_with("HTTP/2 cleartext (h2c, prior knowledge), stream ")
+            && transport2.ends_with("RFC 8441 extended CONNECT"),
+        "{transport2}"
+    );
+    let differ: Vec<_> = http1
+        .iter()
+        .filter(|(id, v)| http2.get(*id) != Some(v))
+        .map(|(id, v)| format!("{id}: HTTP/1.1 {v:?}, HTTP/2 {:?}", http2.get(id)))
+        .collect();
+    assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
+}

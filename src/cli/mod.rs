@@ -66,6 +66,10 @@ pub(crate) enum Command {
         agent: String,
         #[command(flatten)]
         trust: TrustArgs,
+        /// Run the cases over one HTTP/2 connection (RFC 8441): h2c with
+        /// prior knowledge for ws://, TLS with ALPN h2 for wss://.
+        #[arg(long)]
+        http2: bool,
     },
     /// Autobahn's wstest command line (fuzzingclient, fuzzingserver), as a
     /// stand-in for the real one; also when the binary is named wstest.
@@ -186,9 +190,14 @@ pub fn main() -> ExitCode {
             Command::Report(args) => report::run(args).await,
             Command::Wstest(args) => wstest::run(args).await,
             Command::Autobahn(c) => autobahn::run(c).await,
-            Command::EchoClient { url, agent, trust } => {
+            Command::EchoClient {
+                url,
+                agent,
+                trust,
+                http2,
+            } => {
                 let tls = crate::tls::client_config(&trust.trust())?;
-                ws_reference_echo::client::run(&url, &agent, tls)
+                ws_reference_echo::client::run(&url, &agent, tls, http2)
                     .await
                     .map_err(BadInput)
             }

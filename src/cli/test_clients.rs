@@ -25,6 +25,11 @@ pub struct Args {
     pub(super) once: bool,
     #[command(flatten)]
     tls: super::ServeTlsArgs,
+    /// Offer HTTP/2 by ALPN over TLS (with SETTINGS_ENABLE_CONNECT_PROTOCOL),
+    /// so clients may run the cases over RFC 8441 streams. Cleartext
+    /// HTTP/2 with prior knowledge is always taken.
+    #[arg(long)]
+    http2: bool,
     #[command(flatten)]
     session: super::SessionArgs,
     #[command(flatten)]
@@ -156,7 +161,7 @@ fn suite_of(args: &Args) -> Result<(crate::Suite, String, PathBuf), BadInput> {
         spec_testdata.as_deref(),
     )?;
     let outdir = outdir.unwrap_or_else(|| PathBuf::from("reports/clients"));
-    let mut suite = suite.exclude_for_agents(excluded).out_dir(&outdir);
+    let mut suite = suite.exclude_for_agents(excluded).out_dir(&outdir).http2(args.http2);
     let tls = args
         .tls
         .config(spec_tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())))?;

@@ -112,6 +112,7 @@ pub async fn run_opened(
     }
     let case_start = Instant::now();
     let tls = opened.stream.tls_summary();
+    let transport = Some(opened.stream.transport());
     let mut session = Session::new(case, role, opts, case_start, opened.agreement);
     session.open(case_start);
     if !opened.rest.is_empty() {
@@ -147,6 +148,7 @@ pub async fn run_opened(
             .then(|| session.opts.testdata.describe()),
         reached: true,
         tls,
+        transport,
         departure,
     }
 }

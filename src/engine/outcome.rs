@@ -37,6 +37,9 @@ pub struct CaseOutcome {
     pub reached: bool,
     /// TLS version and cipher suite, when the case ran over TLS.
     pub tls: Option<String>,
+    /// How the case's bytes travelled (`tls::Stream::transport`), when a
+    /// connection opened.
+    pub transport: Option<String>,
     /// Whether load could explain a verdict that is not settled.
     pub departure: Departure,
 }
@@ -67,6 +70,7 @@ impl CaseOutcome {
             testdata: None,
             reached: false,
             tls: None,
+            transport: None,
             departure: Departure::Timing,
         }
     }

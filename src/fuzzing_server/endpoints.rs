@@ -35,26 +35,81 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         // Silent or gone: nothing to answer.
         Ok(Err(Unread::Gone)) | Err(_) => return,
     };
-    let (path, query) = split_target(&head.path);
     // A browser asking for the page that runs the driver protocol in it.
-    if path == "/" && head.method == "GET" && !head.has_token("connection", "upgrade") {
+    if is_page(&head) && !head.has_token("connection", "upgrade") {
         answer_and_close(stream, &handshake::http_ok("text/html; charset=utf-8", BROWSER_PAGE)).await;
         return;
     }
+    serve_upgrade(head, rest, started, Reply::Http1(stream), server).await;
+}
+
+/// Whether a request asks for the page at `/`.
+pub(super) fn is_page(head: &handshake::Head) -> bool {
+    head.method == "GET" && split_target(&head.path).0 == "/"
+}
+
+/// How a WebSocket request is answered: HTTP/1.1's upgrade on the
+/// connection, or an RFC 8441 extended CONNECT's stream.
+pub(super) enum Reply {
+    Http1(Stream),
+    Http2 {
+        respond: h2::server::SendResponse<bytes::Bytes>,
+        recv: h2::RecvStream,
+        /// The connection's TLS session, said as `tls::session_summary` says it.
+        tls: Option<String>,
+    },
+}
+
+impl Reply {
+    /// Refuses with an HTTP error.
+    async fn refuse(self, status: u16, why: &str) {
+        match self {
+            Reply::Http1(mut stream) => {
+                let _ = crate::tls::send(&mut stream, &handshake::http_error(status, why)).await;
+            }
+            Reply::Http2 { respond, .. } => {
+                super::over_http2::answer(respond, status, "text/plain; charset=utf-8", why)
+            }
+        }
+    }
+
+    /// Takes the WebSocket (101, or 200 to an extended CONNECT), with
+    /// `agreement` if any: the stream to run on and the answer as text.
+    async fn accept(self, key: &str, agreement: Option<&deflate::Agreement>) -> Option<(Stream, String)> {
+        match self {
+            Reply::Http1(mut stream) => {
+                let response = handshake::server_response(key, crate::target::USER_AGENT, agreement);
+                crate::tls::send(&mut stream, &response).await.ok()?;
+                Some((stream, String::from_utf8_lossy(&response).into_owned()))
+            }
+            Reply::Http2 { respond, recv, tls } => super::over_http2::accept(respond, recv, tls, agreement),
+        }
+    }
+}
+
+/// A WebSocket request, read: routed to its endpoint and answered.
+pub(super) async fn serve_upgrade(
+    head: handshake::Head,
+    rest: Vec<u8>,
+    started: String,
+    reply: Reply,
+    server: Arc<Server>,
+) {
+    let (path, query) = split_target(&head.path);
     let (endpoint, agent) = match Endpoint::of(&path, &query, &server) {
         Ok(e) => e,
-        Err((status, why)) => {
-            let _ = crate::tls::send(&mut stream, &handshake::http_error(status, &why)).await;
-            return;
-        }
+        Err((status, why)) => return reply.refuse(status, &why).await,
     };
     let _running = matches!(endpoint, Endpoint::RunCase(_)).then(|| server.running(&agent));
-    let key = match handshake::verify_request(&head) {
+    // Over HTTP/2 there is no key (RFC 8441 §5); the version is checked.
+    let checked = match &reply {
+        Reply::Http1(_) => handshake::verify_request(&head),
+        Reply::Http2 { .. } if head.get("sec-websocket-version") == Some("13") => Ok(String::new()),
+        Reply::Http2 { .. } => Err((426, "sec-websocket-version must be 13".to_string())),
+    };
+    let key = match checked {
         Ok(k) => k,
-        Err((status, why)) => {
-            let _ = crate::tls::send(&mut stream, &handshake::http_error(status, &why)).await;
-            return;
-        }
+        Err((status, why)) => return reply.refuse(status, &why).await,
     };
     let upgrade = Upgrade {
         head,
@@ -63,10 +118,9 @@ pub async fn handle(mut stream: Stream, server: Arc<Server>) {
         started,
     };
     match endpoint {
-        Endpoint::RunCase(index) => run_case(stream, &server, index, &agent, upgrade).await,
+        Endpoint::RunCase(index) => run_case(reply, &server, index, &agent, upgrade).await,
         other => {
-            let response = handshake::server_response(&upgrade.key, crate::target::USER_AGENT, None);
-            if crate::tls::send(&mut stream, &response).await.is_ok() {
+            if let Some((stream, _)) = reply.accept(&upgrade.key, None).await {
                 answer_driver(stream, &server, other, agent).await;
             }
         }
@@ -131,13 +185,20 @@ struct Upgrade {
 }
 
 /// `/runCase`: case `index` for `agent`, driven as its section is driven.
-async fn run_case(mut stream: Stream, server: &Arc<Server>, index: usize, agent: &str, up: Upgrade) {
+async fn run_case(reply: Reply, server: &Arc<Server>, index: usize, agent: &str, up: Upgrade) {
     let c = server.config.cases[index - 1].clone();
     let excluded = crate::catalogue::select::excluded_for_agent(&server.config.exclude_agent_cases, agent, &c.id);
     let opts = &server.config.opts;
     // A handshake case answers the upgrade its own way (unless excluded
     // for this agent: then the usual answer says so below).
     if c.driver() == crate::catalogue::Driver::Opening && !excluded {
+        let stream = match reply {
+            Reply::Http1(stream) => stream,
+            http2 => {
+                let why = format!("{} tests HTTP/1.1's upgrade; run the hs.* cases over HTTP/1.1", c.id);
+                return http2.refuse(400, &why).await;
+            }
+        };
         let outcome = crate::engine::opening::serve_client(
             &c, index, stream, &up.head, up.rest, &up.key, agent, opts, up.started,
         )
@@ -156,10 +217,9 @@ async fn run_case(mut stream: Stream, server: &Arc<Server>, index: usize, agent:
             .collect();
         spec.accept.choose(&offers)
     });
-    let response = handshake::server_response(&up.key, crate::target::USER_AGENT, agreement.as_ref());
-    if crate::tls::send(&mut stream, &response).await.is_err() {
+    let Some((stream, response)) = reply.accept(&up.key, agreement.as_ref()).await else {
         return;
-    }
+    };
     if excluded {
         say_and_close(stream, None).await;
         return;
@@ -170,7 +230,7 @@ async fn run_case(mut stream: Stream, server: &Arc<Server>, index: usize, agent:
         agreement,
         findings: Vec::new(),
         http_request: String::from_utf8_lossy(&up.head.raw).into_owned(),
-        http_response: String::from_utf8_lossy(&response).into_owned(),
+        http_response: response,
         started: up.started,
     };
     let outcome = run_opened(&c, index, Role::Server, opened, agent, opts, None).await;

@@ -4,6 +4,7 @@
 //! what it receives), then asks `/updateReports?agent=NAME`.
 
 mod endpoints;
+mod over_http2;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +26,10 @@ pub struct Config {
     pub opts: SessionOptions,
     /// TLS (`wss://`), when the clients are to connect over it.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Offer HTTP/2 by ALPN over TLS, so that clients (browsers) may run
+    /// the cases over RFC 8441; cleartext HTTP/2 with prior knowledge is
+    /// always taken.
+    pub http2: bool,
 }
 
 /// Results so far, by agent and case number: each outcome is written to
@@ -75,8 +80,15 @@ impl Drop for Running<'_> {
 impl Server {
     /// A server writing its reports into `config.outdir` (whose previous
     /// report is cleared).
-    pub fn new(config: Config) -> std::io::Result<(Arc<Server>, mpsc::UnboundedReceiver<String>)> {
+    pub fn new(mut config: Config) -> std::io::Result<(Arc<Server>, mpsc::UnboundedReceiver<String>)> {
         let (tx, rx) = mpsc::unbounded_channel();
+        if config.http2 {
+            config.tls = config.tls.map(|tls| {
+                let mut tls = (*tls).clone();
+                tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+                Arc::new(tls)
+            });
+        }
         let server = Server {
             writer: Mutex::new(Writer::create(&config.outdir)?),
             config,
@@ -165,7 +177,12 @@ pub async fn serve(listener: TcpListener, server: Arc<Server>) {
                     let Some(stream) = wrap(&server, tcp).await else { return };
                     match slot {
                         Ok(slot) => {
-                            endpoints::handle(stream, server).await;
+                            if speaks_http2(&stream, server.config.opts.open_timeout).await {
+                                let tls = stream.tls_summary();
+                                over_http2::serve(stream, server, tls).await;
+                            } else {
+                                endpoints::handle(stream, server).await;
+                            }
                             drop(slot);
                         }
                         Err(_) => endpoints::refuse(stream).await,
@@ -177,6 +194,30 @@ pub async fn serve(listener: TcpListener, server: Arc<Server>) {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// Whether the client speaks HTTP/2: ALPN `h2` over TLS, or the preface of
+/// prior knowledge in cleartext (`PRI * HTTP/2.0`, RFC 9113 §3.4; no
+/// HTTP/1.1 method is `PRI`).
+async fn speaks_http2(stream: &Stream, bound: std::time::Duration) -> bool {
+    match stream {
+        Stream::Server(s) => s.get_ref().1.alpn_protocol() == Some(b"h2"),
+        Stream::Plain(tcp) => {
+            let mut first = [0u8; 3];
+            let peeked = tokio::time::timeout(bound, async {
+                loop {
+                    match tcp.peek(&mut first).await {
+                        Ok(n) if n >= first.len() => return true,
+                        Ok(0) | Err(_) => return false,
+                        Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+                    }
+                }
+            })
+            .await;
+            peeked == Ok(true) && &first == b"PRI"
+        }
+        _ => false,
     }
 }
 

@@ -140,7 +140,9 @@ fn add_when_present(v: &mut Value, o: &CaseOutcome) {
     }
     // Our HTTP/2 heads start with their pseudo-headers; a case over
     // HTTP/2 has a connection of its own, whose first stream is 1.
-    if o.http_response.starts_with(":status") {
+    if let Some(t) = &o.transport {
+        v["transport"] = json!(t);
+    } else if o.http_response.starts_with(":status") {
         v["transport"] = json!(match o.tls {
             Some(_) => "HTTP/2 over TLS (ALPN h2), stream 1, RFC 8441 extended CONNECT",
             None => "HTTP/2 cleartext (h2c, prior knowledge), stream 1, RFC 8441 extended CONNECT",

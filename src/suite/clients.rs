@@ -23,6 +23,8 @@ pub(super) struct Serving {
     pub dir: PathBuf,
     pub excluded: super::AgentExclusions,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Offer HTTP/2 by ALPN (`Suite::http2`).
+    pub http2: bool,
 }
 
 /// How long a client's cases still running may take to end once the
@@ -59,6 +61,7 @@ impl Clients {
             dir,
             excluded,
             tls,
+            http2,
         } = serving;
         let (server, updated) = Server::new(Config {
             cases: cases.into_iter().map(Arc::new).collect(),
@@ -66,6 +69,7 @@ impl Clients {
             outdir: dir.clone(),
             opts,
             tls,
+            http2,
         })
         .map_err(|e| cannot_write(&dir, e))?;
         let serving = tokio::spawn(serve(listener, server.clone()));

@@ -186,9 +186,11 @@ impl Suite {
         self
     }
 
-    /// Runs the cases against servers over HTTP/2 (RFC 8441): each case an
+    /// WebSockets over HTTP/2 (RFC 8441). Against servers: each case an
     /// extended CONNECT stream of a connection of its own, cleartext with
-    /// prior knowledge for `ws://`, TLS with ALPN `h2` for `wss://`.
+    /// prior knowledge for `ws://`, TLS with ALPN `h2` for `wss://`. To
+    /// clients: `h2` offered by ALPN beside `http/1.1` (cleartext HTTP/2
+    /// with prior knowledge is taken either way).
     pub fn http2(mut self, on: bool) -> Suite {
         self.http2 = on;
         self
@@ -329,6 +331,7 @@ impl Suite {
             dir: self.report_dir("clients"),
             excluded: self.excluded.clone(),
             tls: self.serve_tls.clone(),
+            http2: self.http2,
         };
         Clients::start(addr, serving).await
     }

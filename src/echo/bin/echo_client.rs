@@ -1,4 +1,4 @@
-//! `echo-client URL [--agent NAME] [--ca FILE]`: the reference echo client
+//! `echo-client URL [--agent NAME] [--ca FILE] [--http2]`: the reference echo client
 //! on its own, against a fuzzing server (`wsspec test-clients` or
 //! Autobahn's); `wsspec echo-client` runs the same code.
 
@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use ws_reference_echo::{client, tls};
 
-const USAGE: &str = "usage: echo-client URL [--agent NAME] [--ca FILE]  (URL: ws://HOST:PORT or wss://HOST:PORT)";
+const USAGE: &str =
+    "usage: echo-client URL [--agent NAME] [--ca FILE] [--http2]  (URL: ws://HOST:PORT or wss://HOST:PORT)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,11 +23,13 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let (mut url, mut agent, mut ca) = (None, "ws-reference-echo-client".to_string(), None);
+    let mut http2 = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--agent" => agent = args.next().ok_or(format!("--agent needs a name; {USAGE}"))?,
             "--ca" => ca = args.next().map(PathBuf::from),
+            "--http2" => http2 = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -37,5 +40,5 @@ async fn run() -> Result<(), String> {
     }
     let url = url.ok_or(USAGE)?;
     let tls = tls::client_config(ca.as_deref())?;
-    client::run(&url, &agent, tls).await.map(|_| ())
+    client::run(&url, &agent, tls, http2).await.map(|_| ())
 }
