@@ -100,6 +100,68 @@ fn chromium_over_ws_and_wss_matches_its_record() {
     assert!(d.is_empty(), "over wss://, {} differences:\n{}", d.len(), d.join("\n"));
 }
 
+/// Over wss:// with `h2` offered (`--http2`), Chromium opens its WebSockets
+/// as RFC 8441 streams of the page's HTTP/2 connection. Its verdicts are
+/// those recorded over HTTP/1.1 but where HTTP/2 itself makes them differ,
+/// which the per-case file names: where Chromium fails a WebSocket over
+/// HTTP/1.1 with a close frame, over HTTP/2 it resets the stream
+/// (RST_STREAM CANCEL) and sends none (6.x's WRONG CODE becomes OK, 7.1.2-7.1.5
+/// become UNCLEAN).
+#[test]
+fn chromium_over_rfc_8441_differs_only_where_it_resets_the_stream() {
+    needs!(Need::Chromium);
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    require_chromium();
+    let out = tempfile::tempdir().unwrap();
+    let ca = out.path().join("ca.pem");
+    let o = run(&[
+        "test-browser",
+        "--http2",
+        "--tls-self-signed",
+        ca.to_str().unwrap(),
+        "--cases",
+        &ci_cases(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    ran_to_the_end(&o);
+    let index = read_json(&out.path().join("index.json"));
+    let cases = only_agent(&index);
+    assert!(cases.len() > 340, "{} cases ran", cases.len());
+    let expected = expected();
+    let mut differ = Vec::new();
+    let mut reset = 0;
+    for (id, v) in cases {
+        let case = read_json(&out.path().join(v["reportfile"].as_str().unwrap()));
+        let transport = case["transport"].as_str().unwrap_or("");
+        assert!(
+            transport.starts_with("HTTP/2 over TLS (ALPN h2), stream "),
+            "{id}: {transport}"
+        );
+        let got = (
+            v["behavior"].as_str().unwrap().to_string(),
+            v["behaviorClose"].as_str().unwrap().to_string(),
+        );
+        if expected.get(id) == Some(&got) {
+            continue;
+        }
+        match case["peerEnding"].as_str() {
+            Some(e) if e.contains("reset the stream (RST_STREAM CANCEL)") => reset += 1,
+            _ => differ.push(format!(
+                "{id}: got {got:?}, expected {:?} over HTTP/1.1",
+                expected.get(id)
+            )),
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} differ, not by a reset:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    assert!(reset > 0, "Chromium reset no stream: is it still on HTTP/2?");
+}
+
 #[test]
 #[ignore = "about 15 minutes: scripts/slow-tests.sh"]
 fn chromium_all_of_1_to_10_and_12_13() {
