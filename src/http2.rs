@@ -45,6 +45,7 @@ pub enum Refusal {
 /// it (RST_STREAM CANCEL, the equivalent of a TCP reset).
 pub struct WsStream {
     id: u32,
+    window: Arc<WindowWatch>,
     send: SendStream<Bytes>,
     recv: RecvStream,
     /// What the last DATA frame left unread.
@@ -245,6 +246,7 @@ impl WsStream {
     pub fn new(send: SendStream<Bytes>, recv: RecvStream) -> WsStream {
         WsStream {
             id: send.stream_id().as_u32(),
+            window: Arc::default(),
             send,
             recv,
             pending: Bytes::new(),
@@ -255,6 +257,42 @@ impl WsStream {
     /// The HTTP/2 stream ID.
     pub fn stream_id(&self) -> u32 {
         self.id
+    }
+
+    /// What our writes saw of the peer's flow-control window, to be read
+    /// after the stream is handed to a writer.
+    pub fn window_watch(&self) -> Arc<WindowWatch> {
+        self.window.clone()
+    }
+}
+
+/// Whether our writes on a stream wait for the peer's window, and since
+/// when; and how much they sent.
+#[derive(Default)]
+pub struct WindowWatch {
+    waiting_since: std::sync::Mutex<Option<std::time::Instant>>,
+    sent: std::sync::atomic::AtomicU64,
+}
+
+impl WindowWatch {
+    /// How long a write has waited for window, if one is waiting now.
+    pub fn stalled(&self) -> Option<Duration> {
+        let since = *self.waiting_since.lock().unwrap_or_else(|e| e.into_inner());
+        since.map(|t| t.elapsed())
+    }
+
+    /// Octets the window let through.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn waiting(&self, now: bool) {
+        let mut w = self.waiting_since.lock().unwrap_or_else(|e| e.into_inner());
+        match (now, *w) {
+            (true, None) => *w = Some(std::time::Instant::now()),
+            (false, _) => *w = None,
+            _ => {}
+        }
     }
 }
 
@@ -284,9 +322,14 @@ impl AsyncWrite for WsStream {
             return Poll::Ready(Ok(0));
         }
         self.send.reserve_capacity(buf.len());
-        match ready!(self.send.poll_capacity(cx)) {
+        let capacity = self.send.poll_capacity(cx);
+        self.window.waiting(capacity.is_pending());
+        match ready!(capacity) {
             Some(Ok(n)) => {
                 let n = n.min(buf.len());
+                self.window
+                    .sent
+                    .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
                 self.send
                     .send_data(Bytes::copy_from_slice(&buf[..n]), false)
                     .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e))?;

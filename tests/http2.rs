@@ -251,3 +251,71 @@ fn the_reference_client_gets_its_http1_verdicts_over_http2() {
         .collect();
     assert!(differ.is_empty(), "{} differ:\n{}", differ.len(), differ.join("\n"));
 }
+
+/// Servers that misbehave around RFC 8441 (tests/peers/hostile_h2_server.py)
+/// and a TLS server without `h2`: a target that cannot be tested is one
+/// line and exit 2; otherwise each case ends within its bound, FAILED with
+/// why.
+#[test]
+fn misbehaving_http2_servers_get_bounded_verdicts_or_one_line() {
+    needs!(Need::Hypercorn);
+    // GOAWAY at once: nothing can be tested.
+    let (_goaway, port) = python_peer("hostile_h2_server.py", &["goaway"], &[]);
+    let o = run(&[
+        "test-server",
+        &format!("ws://127.0.0.1:{port}/"),
+        "--http2",
+        "--cases",
+        "1.1.1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // A TLS server that does not agree to h2 by ALPN.
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let (_tls, port) = python_peer(
+        "websockets_echo_server.py",
+        &[],
+        &[cert_pem.to_str().unwrap(), key_pem.to_str().unwrap()],
+    );
+    let url = format!("wss://localhost:{port}/");
+    let o = run(&[
+        "test-server",
+        &url,
+        "--http2",
+        "--ca",
+        cert_pem.to_str().unwrap(),
+        "--cases",
+        "1.1.1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did not agree to h2 by ALPN"), "{err}");
+    // A window never opened, and a 200 followed by nothing: FAILED, in
+    // bounded time, with why.
+    for (mode, says) in [
+        ("no-window", "flow-control window, which it never opened"),
+        ("silent-200", "nothing more came"),
+    ] {
+        let (_peer, port) = python_peer("hostile_h2_server.py", &[mode], &[]);
+        let started = std::time::Instant::now();
+        let (pairs, out) = run_on(&format!("ws://127.0.0.1:{port}/"), "1.1.1", &["--http2"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{mode}");
+        assert_eq!(pairs["1.1.1"].0, "FAILED", "{mode}");
+        let index = read_json(&out.path().join("index.json"));
+        let case = read_json(
+            &out.path()
+                .join(only_agent(&index)["1.1.1"]["reportfile"].as_str().unwrap()),
+        );
+        let text = case.to_string();
+        assert!(text.contains(says), "{mode}: {text}");
+    }
+}

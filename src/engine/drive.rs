@@ -118,7 +118,8 @@ pub async fn run_opened(
     if !opened.rest.is_empty() {
         session.on_bytes(&opened.rest, Instant::now());
     }
-    drive(&mut session, opened.stream, case_bound(case), turn).await;
+    let mut findings = opened.findings;
+    findings.extend(drive(&mut session, opened.stream, case_bound(case), turn).await);
     let verdict = verdict::judge(&session);
     let departure = verdict::departure(&session, &verdict);
     CaseOutcome {
@@ -143,7 +144,7 @@ pub async fn run_opened(
         http_request: opened.http_request,
         http_response: opened.http_response,
         wirelog: Some(session.log),
-        findings: opened.findings,
+        findings,
         testdata: matches!(case.check, crate::catalogue::Check::Compressed { .. })
             .then(|| session.opts.testdata.describe()),
         reached: true,
@@ -161,8 +162,19 @@ fn ms(since: Instant) -> u64 {
 /// closed by either side or the case's bound passes. With a `turn`, a pause
 /// of the script leaves the peer to others, and our writes after it wait
 /// for the turn again (see `engine::share`).
-pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, mut turn: Option<&mut Turn>) {
+/// Returns what the transport adds to the findings: over HTTP/2, a write
+/// left waiting for the peer's flow-control window.
+pub async fn drive(
+    session: &mut Session<'_>,
+    stream: Stream,
+    bound: Duration,
+    mut turn: Option<&mut Turn>,
+) -> Option<String> {
     let http2 = matches!(stream, Stream::Http2(..));
+    let window = match &stream {
+        Stream::Http2(ws, _) => Some(ws.window_watch()),
+        _ => None,
+    };
     session.opts.end_stream_first = http2;
     session.closing.http2 = http2;
     let ack = QuickAck::of(stream.tcp());
@@ -208,7 +220,16 @@ pub async fn drive(session: &mut Session<'_>, stream: Stream, bound: Duration, m
         }
     }
     outbox.send(&mut session.out);
+    // Asked before the writer is let go: a write still waiting is one the
+    // peer's window held back.
+    let stalled = window.as_ref().and_then(|w| w.stalled().map(|d| (d, w.sent())));
     outbox.finish(peer_gone).await;
+    stalled.map(|(d, sent)| {
+        format!(
+            "Our write on the stream waited {:.1} s for the peer's flow-control window, which it never opened (RFC 9113 §6.9): {sent} octets had left.",
+            d.as_secs_f64()
+        )
+    })
 }
 
 /// The session's writes on their way to the write loop (`send_queue`).
