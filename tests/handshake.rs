@@ -97,10 +97,26 @@ fn servers_of_the_zoo() {
         "aiohttp-echo",
     ] {
         let (_peer, port) = zoo_server(name);
-        assert_expected(
-            &format!("server-{}", name.trim_end_matches("-echo")),
-            &against_server(Some(&url(port))),
-        );
+        let mut got = against_server(Some(&url(port)));
+        if name == "lws-echo" {
+            lws_idle_race(&mut got);
+        }
+        assert_expected(&format!("server-{}", name.trim_end_matches("-echo")), &got);
+    }
+}
+
+/// libwebsockets answers a request that is no upgrade (hs.1.13, hs.1.17)
+/// with nothing and drops the connection after 5 s of its own, the bound
+/// wsspec waits for an answer: whether it was silent (FAILED) or closed
+/// (NON-STRICT) within our 5 s is a coin toss, seen both ways in CI. The
+/// record says FAILED; NON-STRICT counts as the same run.
+fn lws_idle_race(got: &mut Verdicts) {
+    for id in ["hs.1.13", "hs.1.17"] {
+        if let Some(v) = got.get_mut(id)
+            && v.0 == "NON-STRICT"
+        {
+            v.0 = "FAILED".into();
+        }
     }
 }
 
