@@ -26,7 +26,7 @@
 //!
 //! Inside, layers depend one way: `wire` (bytes) ← `catalogue` (cases as
 //! values) ← `engine` (runs a case, judges it) ← `report` (writes results)
-//! ← `fuzzing_server`, `docker` ← the library API ← `cli`; `tls`
+//! ← `fuzzing_server`, `docker`, `conversation` ← the library API ← `cli`; `tls`
 //! (connections over TCP or TLS) sits beside `wire`, under `engine`. Those
 //! modules are public for the command line, the tests and the fuzzers, and
 //! hidden from the documentation: they are not a stable API.
@@ -54,6 +54,9 @@ pub mod cli;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod clock;
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod conversation;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod custom;

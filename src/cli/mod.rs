@@ -3,6 +3,7 @@
 
 mod autobahn;
 mod cases;
+mod fuzz;
 mod progress;
 pub mod report;
 mod spec;
@@ -57,6 +58,9 @@ pub(crate) enum Command {
     /// Test a browser's WebSocket client: serve test-clients with its page
     /// at / and run a headless Chromium (or Firefox) on it.
     TestBrowser(test_browser::Args),
+    /// Generated conversations against servers, judged by a model of RFC
+    /// 6455; each one a server fails is shrunk and written as a case file.
+    Fuzz(fuzz::Args),
     /// Run the reference echo client against a fuzzing server (ours or Autobahn's).
     EchoClient {
         /// Base URL of the fuzzing server, e.g. ws://127.0.0.1:9001 or wss://localhost:9001
@@ -187,6 +191,7 @@ pub fn main() -> ExitCode {
             Command::TestClients(args) => test_clients::run(args).await,
             Command::TestBrowser(args) => test_browser::run(args).await,
             Command::Cases(c) => cases::run(c),
+            Command::Fuzz(args) => fuzz::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Wstest(args) => wstest::run(args).await,
             Command::Autobahn(c) => autobahn::run(c).await,

@@ -15,6 +15,17 @@ pub fn progress_bar(len: usize, agent: &str) -> ProgressBar {
     pb
 }
 
+/// A counter of `what` done, for runs without a known length (`fuzz`).
+pub fn spinner(what: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos} {msg} ({elapsed})") {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
+}
+
 impl Progress for ProgressBar {
     fn started(&self, id: &str) {
         self.set_message(id.to_string());

@@ -16,6 +16,7 @@
 
 pub(crate) mod blocking;
 mod clients;
+mod fuzz;
 mod report;
 pub(crate) mod select;
 pub(crate) mod servers;

@@ -19,8 +19,8 @@ use crate::target::Target;
 /// its name in reports when the caller gives one (else its Server header).
 #[derive(Clone, Debug)]
 pub struct ServerUnderTest {
-    target: Target,
-    agent: Option<String>,
+    pub(super) target: Target,
+    pub(super) agent: Option<String>,
 }
 
 impl ServerUnderTest {

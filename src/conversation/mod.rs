@@ -1,0 +1,233 @@
+//! Generated conversations judged by an executable model of RFC 6455
+//! (`wsspec fuzz`): a seeded generator draws frame sequences (`generate`),
+//! the model says what an echo peer must do with them (`model`), each
+//! becomes a custom case file and runs as one (`case_file`), and a
+//! conversation the peer fails is made as small as it can be while it
+//! still fails (`shrink`), then written where `--cases-dir` replays it
+//! (`run`).
+
+pub mod case_file;
+pub mod generate;
+pub mod model;
+pub mod run;
+pub mod shrink;
+
+/// One frame we send: any opcode, RSV bits and payload, legal or not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Frame {
+    pub opcode: u8,
+    pub fin: bool,
+    pub rsv: u8,
+    pub payload: Vec<u8>,
+    /// Written this many octets at a time.
+    pub chop: Option<usize>,
+}
+
+impl Frame {
+    pub fn new(opcode: u8, fin: bool, payload: impl Into<Vec<u8>>) -> Frame {
+        Frame {
+            opcode,
+            fin,
+            rsv: 0,
+            payload: payload.into(),
+            chop: None,
+        }
+    }
+}
+
+/// A generated conversation: the frames, in order, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversation {
+    pub seed: u64,
+    pub index: u64,
+    pub frames: Vec<Frame>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::{self, Heard};
+    use super::*;
+    use crate::catalogue::{Amend, Behavior, Case, Check, Event, Mask, Step, Until};
+    use crate::wire::{close, frame::opcode};
+
+    /// The frames a catalogue case sends, when the model can express them:
+    /// frames, messages and closes; waits for events only. None for raw
+    /// bytes, timed waits, or frames that lie about their length.
+    fn frames_of(case: &Case) -> Option<Vec<Frame>> {
+        let mut out = Vec::new();
+        for step in &case.script {
+            match step {
+                Step::Frame(f) if f.mask == Mask::Role && f.declared_len.is_none() => out.push(Frame {
+                    opcode: f.opcode,
+                    fin: f.fin,
+                    rsv: f.rsv,
+                    payload: f.payload.bytes().into_owned(),
+                    chop: None,
+                }),
+                Step::Message {
+                    payload,
+                    binary,
+                    fragment_size,
+                } => {
+                    let data = payload.bytes().into_owned();
+                    let size = fragment_size.unwrap_or(data.len()).max(1);
+                    let pieces: Vec<&[u8]> = if data.is_empty() {
+                        vec![&[]]
+                    } else {
+                        data.chunks(size).collect()
+                    };
+                    for (i, p) in pieces.iter().enumerate() {
+                        let op = match (i, binary) {
+                            (0, true) => opcode::BINARY,
+                            (0, false) => opcode::TEXT,
+                            _ => opcode::CONTINUATION,
+                        };
+                        out.push(Frame::new(op, i + 1 == pieces.len(), p.to_vec()));
+                    }
+                }
+                Step::Close { code, reason, .. } => {
+                    out.push(Frame::new(
+                        opcode::CLOSE,
+                        true,
+                        close::payload(*code, reason.as_deref()),
+                    ));
+                }
+                Step::Wait {
+                    until: Until::Events(_),
+                    ..
+                }
+                | Step::KillAfter(_)
+                | Step::CloseAfter(_) => {}
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn event(h: &Heard) -> Event {
+        match h {
+            Heard::Message { payload, binary } => crate::catalogue::message(payload, *binary),
+            Heard::Pong(p) => crate::catalogue::pong(p),
+        }
+    }
+
+    /// Every case of sections 1-7 the model can express gets from the model
+    /// the outcomes and ending its own rules give: the model agrees with
+    /// Autobahn's verdicts on Autobahn's conversations.
+    #[test]
+    fn the_model_agrees_with_autobahn_on_every_case_it_expresses() {
+        let mut expressed = 0;
+        let mut differ = Vec::new();
+        for case in crate::catalogue::all()
+            .iter()
+            .filter(|c| (1..=7).contains(&c.section()))
+        {
+            let Check::Events { outcomes, amend } = &case.check else {
+                continue;
+            };
+            if *amend == Amend::Informational {
+                continue;
+            }
+            let Some(frames) = frames_of(case) else { continue };
+            expressed += 1;
+            let e = model::expect(&frames);
+            let mut want: Vec<(Behavior, Vec<Event>)> = vec![(Behavior::Ok, e.ok.iter().map(event).collect())];
+            if let Some(ns) = &e.non_strict {
+                want.push((Behavior::NonStrict, ns.iter().map(event).collect()));
+            }
+            let mut codes = e.ending.codes.clone();
+            let mut theirs = case.close.codes.clone();
+            codes.sort_unstable();
+            theirs.sort_unstable();
+            theirs.dedup();
+            let same = *outcomes == want
+                && case.close.closed_by_me == e.ending.by_us
+                && codes == theirs
+                && case.close.require_clean == e.ending.clean;
+            if !same {
+                differ.push(format!(
+                    "{}: Autobahn {:?} close by_me={} {:?} clean={} amend={:?}; model {:?} {:?}",
+                    case.id, outcomes, case.close.closed_by_me, theirs, case.close.require_clean, amend, want, e.ending
+                ));
+            }
+        }
+        assert!(expressed >= 150, "only {expressed} cases expressed");
+        assert!(
+            differ.is_empty(),
+            "{} of {expressed} differ:\n{}",
+            differ.len(),
+            differ.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_conversations_byte_for_byte() {
+        for i in 0..200 {
+            let a = generate::conversation(7, i);
+            let b = generate::conversation(7, i);
+            assert_eq!(a, b);
+            let id = case_file::id_of(&a);
+            let fa = case_file::file(&a, &id, &model::expect(&a.frames), "");
+            let fb = case_file::file(&b, &id, &model::expect(&b.frames), "");
+            assert_eq!(fa.to_string(), fb.to_string());
+            // And every conversation runs as a case file reads it.
+            case_file::case(&fa).unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+        assert_ne!(generate::conversation(7, 0), generate::conversation(8, 0));
+    }
+
+    #[test]
+    fn conversations_are_mostly_valid_with_one_violation_at_most() {
+        let rules: Vec<_> = (0..1000)
+            .map(|i| model::expect(&generate::conversation(3, i).frames).rule)
+            .collect();
+        let valid = rules
+            .iter()
+            .filter(|r| matches!(r, model::Rule::Echo | model::Rule::Close))
+            .count();
+        assert!((500..950).contains(&valid), "{valid} of 1000 valid");
+        let kinds: std::collections::BTreeSet<_> = rules.iter().collect();
+        assert!(kinds.len() >= 10, "{kinds:?}");
+        for i in 0..1000 {
+            let c = generate::conversation(3, i);
+            assert!(model::judgeable(&c.frames), "{i}: {:?}", c.frames);
+        }
+    }
+
+    /// The index of the first conversation of `seed` with a ping between two
+    /// fragments of a 126-octet text message (tests/fuzz.rs plants that bug).
+    fn first_planted(seed: u64) -> Option<u64> {
+        (0..20_000).find(|&i| {
+            let c = generate::conversation(seed, i);
+            model::expect(&c.frames).rule == model::Rule::Echo && has_planted(&c.frames)
+        })
+    }
+
+    fn has_planted(frames: &[Frame]) -> bool {
+        let (mut len, mut pinged, mut open) = (0, false, false);
+        for f in frames {
+            match f.opcode {
+                opcode::TEXT if !f.fin => (len, pinged, open) = (f.payload.len(), false, true),
+                opcode::PING if open => pinged = true,
+                opcode::CONTINUATION if open => {
+                    len += f.payload.len();
+                    if f.fin {
+                        if len == 126 && pinged {
+                            return true;
+                        }
+                        open = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn seed_1_plants_a_ping_inside_a_126_octet_text_early() {
+        let at = first_planted(1).expect("seed 1 has the pattern");
+        eprintln!("seed 1: first planted pattern at conversation {at}");
+        assert_eq!(at, 523, "tests/fuzz.rs runs seed 1 up to it");
+    }
+}

@@ -1,0 +1,93 @@
+//! Smaller conversations to try, from one that fails: fewer frames, no
+//! chops, shorter or plainer payloads. The runner keeps the first that
+//! still fails by the same rule and asks again, until none does.
+
+use super::{Conversation, Frame};
+use crate::wire::frame::opcode;
+
+/// Candidates, the largest steps first.
+pub fn candidates(c: &Conversation) -> Vec<Conversation> {
+    let mut out = Vec::new();
+    let with = |frames: Vec<Frame>| Conversation { frames, ..c.clone() };
+    // Without one frame.
+    for i in 0..c.frames.len() {
+        let mut f = c.frames.clone();
+        f.remove(i);
+        out.push(with(f));
+    }
+    // Two fragments of one message as one.
+    for i in 1..c.frames.len() {
+        let (a, b) = (&c.frames[i - 1], &c.frames[i]);
+        if !a.fin
+            && matches!(a.opcode, opcode::TEXT | opcode::BINARY | opcode::CONTINUATION)
+            && b.opcode == opcode::CONTINUATION
+        {
+            let mut frames = c.frames.clone();
+            let next = frames.remove(i);
+            frames[i - 1].payload.extend_from_slice(&next.payload);
+            frames[i - 1].fin = next.fin;
+            out.push(with(frames));
+        }
+    }
+    // No chops at all.
+    if c.frames.iter().any(|f| f.chop.is_some()) {
+        out.push(with(
+            c.frames.iter().cloned().map(|f| Frame { chop: None, ..f }).collect(),
+        ));
+    }
+    // Shorter payloads: a control frame's emptied, a data frame's halved.
+    for (i, f) in c.frames.iter().enumerate() {
+        if f.payload.is_empty() {
+            continue;
+        }
+        let mut frames = c.frames.clone();
+        let keep = if opcode::is_control(f.opcode) {
+            0
+        } else {
+            f.payload.len() / 2
+        };
+        frames[i].payload.truncate(keep);
+        out.push(with(frames));
+    }
+    // Plainer payloads: the same length in '*' (valid UTF-8, easy to read).
+    for (i, f) in c.frames.iter().enumerate() {
+        if f.opcode != opcode::CLOSE && f.payload.iter().any(|&b| b != b'*') {
+            let mut frames = c.frames.clone();
+            frames[i].payload = vec![b'*'; f.payload.len()];
+            out.push(with(frames));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_candidate_is_smaller_or_plainer() {
+        let c = Conversation {
+            seed: 1,
+            index: 2,
+            frames: vec![
+                Frame {
+                    chop: Some(3),
+                    ..Frame::new(opcode::TEXT, false, "κόσμε")
+                },
+                Frame::new(opcode::PING, true, "p"),
+                Frame::new(opcode::CONTINUATION, true, "x"),
+            ],
+        };
+        let size = |c: &Conversation| {
+            (
+                c.frames.len(),
+                c.frames.iter().filter(|f| f.chop.is_some()).count(),
+                c.frames.iter().map(|f| f.payload.len()).sum::<usize>(),
+                c.frames.iter().flat_map(|f| &f.payload).filter(|&&b| b != b'*').count(),
+            )
+        };
+        for k in candidates(&c) {
+            assert!(size(&k) < size(&c), "{k:?}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! `wsspec fuzz` against real servers: a planted bug found and shrunk to
+//! its pattern, the finding replayed by test-server as a case file; the
+//! reference server gives no finding; two servers compared; a dead target
+//! in one line.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// Conversations of seed 1 up to the first with a ping between two
+/// fragments of a 126-octet text message (the unit test
+/// `seed_1_plants_a_ping_inside_a_126_octet_text_early` finds its index).
+const PLANTED_COUNT: &str = "524";
+
+fn fuzz(urls: &[&str], extra: &[&str], out: &std::path::Path) -> std::process::Output {
+    let mut args = vec!["fuzz"];
+    args.extend(urls);
+    args.extend(["--seed", "1", "--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    run(&args)
+}
+
+/// The frames a finding's case file sends: (opcode, fin, payload length).
+fn frames(file: &Value) -> Vec<(u64, bool, usize)> {
+    file["cases"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.get("send"))
+        .map(|f| {
+            (
+                f["opcode"].as_u64().unwrap(),
+                f["fin"].as_bool().unwrap(),
+                f["payload"]["hex"].as_str().unwrap().len() / 2,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_planted_bug_is_found_shrunk_to_its_pattern_and_replayed() {
+    let (_peer, port) = python_peer("planted_bug_server.py", &[], &[]);
+    let url = format!("ws://127.0.0.1:{port}/");
+    let out = tempfile::tempdir().unwrap();
+    let o = fuzz(&[&url], &["--count", PLANTED_COUNT], out.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let files: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}\n{stdout}");
+    let file = read_json(&files[0]);
+    // The pattern and nothing more: text (not final), ping, continuation
+    // (final), 126 octets in all, no chops, an empty ping.
+    let f = frames(&file);
+    assert_eq!(f.len(), 3, "{f:?}");
+    assert_eq!((f[0].0, f[0].1), (1, false), "{f:?}");
+    assert_eq!(f[1], (9, true, 0), "{f:?}");
+    assert_eq!((f[2].0, f[2].1), (0, true), "{f:?}");
+    assert_eq!(f[0].2 + f[2].2, 126, "{f:?}");
+    assert!(!file.to_string().contains("\"chop\""), "{file}");
+    // The finding is a case file test-server runs as it is: FAILED again.
+    let id = file["cases"][0]["id"].as_str().unwrap().to_string();
+    let replay = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        &url,
+        "--cases-dir",
+        out.path().to_str().unwrap(),
+        "--cases",
+        &id,
+        "--out",
+        replay.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let index = read_json(&replay.path().join("index.json"));
+    assert_eq!(only_agent(&index)[&id]["behavior"], "FAILED");
+}
+
+#[test]
+fn the_reference_server_and_python_websockets_compared() {
+    needs!(Need::PythonWebsockets);
+    let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
+    let out = tempfile::tempdir().unwrap();
+    let echo = free_port();
+    let mut server = Peer(
+        wsspec()
+            .args(["echo-server", "--listen", &format!("127.0.0.1:{echo}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(echo, Duration::from_secs(10), &mut server);
+    let o = fuzz(
+        &[&format!("ws://127.0.0.1:{echo}/"), &format!("ws://127.0.0.1:{port}/")],
+        &["--count", "300"],
+        out.path(),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.starts_with("300 conversations of seed 1"), "{stdout}");
+    // No finding is the reference server's.
+    let files: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().all(|f| !f.contains("wsspec_echo_server")),
+        "{files:?}\n{stdout}"
+    );
+    // Where they differ is said by rule: websockets fails a connection on
+    // a violation before echoing what came first (NON-STRICT), tungstenite
+    // echoes it (OK).
+    assert!(stdout.contains("Where the servers disagree"), "{stdout}");
+}
+
+#[test]
+fn a_dead_target_is_one_line_and_exit_2_within_15_s() {
+    let port = free_port();
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let o = fuzz(&[&format!("ws://127.0.0.1:{port}/")], &["--count", "10"], out.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
