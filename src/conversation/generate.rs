@@ -65,7 +65,7 @@ pub fn conversation(seed: u64, index: u64) -> Conversation {
     };
     let mut frames = Vec::new();
     // Before a violation: one message (no ping inside) or a pong; before
-    // our close: a ping or a pong (the model's `judgeable`).
+    // our close: a ping or a pong; one ping at most (`model::judgeable`).
     let mut pending = violating;
     for _ in 0..items {
         if closing {
@@ -92,6 +92,17 @@ pub fn conversation(seed: u64, index: u64) -> Conversation {
     // Nothing follows our close frame (RFC 6455 §5.5.1: no data after it).
     if let Some(at) = frames.iter().position(|f| f.opcode == opcode::CLOSE) {
         frames.truncate(at + 1);
+    }
+    // One ping at most, before any violation: a peer may answer only the
+    // last of several (RFC 6455 §5.5.3). Later ones become pongs.
+    let mut pinged = false;
+    for f in &mut frames {
+        if f.opcode == opcode::PING && f.fin && f.payload.len() <= 125 {
+            if pinged {
+                f.opcode = opcode::PONG;
+            }
+            pinged = true;
+        }
     }
     // Chops on frames up to 4 KiB: a 64 KiB frame in 1-octet pieces tests
     // the peer's patience, not its parser.

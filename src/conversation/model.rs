@@ -136,19 +136,22 @@ impl Rule {
 /// message: no ping while an echo is pending. A peer that fails the
 /// connection, or answers our close, may drop echoes it has not written
 /// (RFC 6455 §5.5.1: no data after a close): at most one answer before a
-/// violation, and no message before our close. The generator keeps to
+/// violation, and no message before our close. A peer may answer only the
+/// last of several pings (§5.5.3): one ping at most. The generator keeps to
 /// this, and the shrinker too.
 pub fn judgeable(frames: &[Frame]) -> bool {
     let e = expect(frames);
     let mut pending = false;
     let mut messages = 0;
+    let mut pings = 0;
     for (i, f) in frames.iter().enumerate() {
         // What follows the violation is never answered.
         if !matches!(expect(&frames[..=i]).rule, Rule::Echo | Rule::Close) {
             break;
         }
         match f.opcode {
-            opcode::PING if pending => return false,
+            opcode::PING if pending || pings > 0 => return false,
+            opcode::PING => pings += 1,
             opcode::TEXT | opcode::BINARY | opcode::CONTINUATION if f.fin => {
                 pending = true;
                 messages += 1;
