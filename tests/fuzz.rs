@@ -138,3 +138,29 @@ fn a_dead_target_is_one_line_and_exit_2_within_15_s() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+/// What `scripts/fuzz-zoo.sh` found in the zoo, kept as case files in
+/// tests/fixtures/fuzz-findings/ and replayed here as any custom case: the
+/// verdicts are recorded in tests/expected/fuzz-zoo-*.json.
+#[test]
+fn the_zoos_findings_replay() {
+    needs!(Need::Zoo("lws-echo"), Need::Zoo("gorilla-echo"));
+    for (name, prefix) in [("lws-echo", "fuzz.*.libwebsockets*"), ("gorilla-echo", "fuzz.*.gorilla*")] {
+        let (_peer, port) = zoo_server(name);
+        let out = tempfile::tempdir().unwrap();
+        let o = run(&[
+            "test-server",
+            &format!("ws://127.0.0.1:{port}/"),
+            "--cases-dir",
+            repo("tests/fixtures/fuzz-findings").to_str().unwrap(),
+            "--cases",
+            prefix,
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        ran_to_the_end(&o);
+        let got = verdict_pairs(&read_json(&out.path().join("index.json")));
+        assert!(!got.is_empty(), "{name}: no finding replayed");
+        assert_recorded(&format!("fuzz-zoo-{}.json", name.trim_end_matches("-echo")), &got);
+    }
+}

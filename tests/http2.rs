@@ -173,14 +173,7 @@ fn the_reference_server_gets_its_http1_verdicts_over_http2() {
 fn hypercorn_over_tls_h2() {
     needs!(Need::Hypercorn);
     let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_pem, cert.pem()).unwrap();
-    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let (cert_pem, key_pem) = self_signed_localhost(dir.path());
     let (_peer, port) = python_peer(
         "hypercorn_echo.py",
         &[],
@@ -273,14 +266,7 @@ fn misbehaving_http2_servers_get_bounded_verdicts_or_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     // A TLS server that does not agree to h2 by ALPN.
     let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_pem, cert.pem()).unwrap();
-    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let (cert_pem, key_pem) = self_signed_localhost(dir.path());
     let (_tls, port) = python_peer(
         "websockets_echo_server.py",
         &[],

@@ -76,14 +76,7 @@ fn hypercorn_over_h2c_keeps_its_recorded_verdicts() {
 fn hypercorn_over_tls_gives_its_h2c_verdicts() {
     needs!(Need::Hypercorn);
     let dir = tempfile::tempdir().unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_pem, cert.pem()).unwrap();
-    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let (cert_pem, key_pem) = self_signed_localhost(dir.path());
     let tls = [
         "--certfile",
         cert_pem.to_str().unwrap(),

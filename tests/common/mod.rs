@@ -489,3 +489,17 @@ pub fn assert_recorded(file: &str, got: &std::collections::BTreeMap<String, (Str
         diffs.join("\n")
     );
 }
+
+/// A self-signed certificate for `localhost` and its key, as PEM files in
+/// `dir`: (certificate, key).
+pub fn self_signed_localhost(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    (cert_pem, key_pem)
+}

@@ -8,29 +8,16 @@ checked: it is wrong on purpose, for the reasons wsspec prints.
 """
 
 import asyncio
-import base64
-import hashlib
 import struct
 import sys
 
-from raw_frames import frame, read_frame
+from raw_frames import accept, frame, read_frame
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 async def serve(reader, writer):
     try:
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
+        await accept(reader, writer)
         while True:
             b0, data = await read_frame(reader)
             opcode = b0 & 0x0F

@@ -1,7 +1,26 @@
 """WebSocket frames on bare asyncio streams, for the small peers here that
 must be wrong in ways a WebSocket library would not let them be."""
 
+import base64
+import hashlib
 import struct
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+async def accept(reader, writer):
+    """Reads an upgrade request and answers 101, checking nothing but the key."""
+    request = await reader.readuntil(b"\r\n\r\n")
+    key = next(
+        line.split(b":", 1)[1].strip()
+        for line in request.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-key:")
+    )
+    answer = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    writer.write(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + answer + b"\r\n\r\n"
+    )
 
 
 async def read_frame(reader):
