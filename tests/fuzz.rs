@@ -145,7 +145,10 @@ fn a_dead_target_is_one_line_and_exit_2_within_15_s() {
 #[test]
 fn the_zoos_findings_replay() {
     needs!(Need::Zoo("lws-echo"), Need::Zoo("gorilla-echo"));
-    for (name, prefix) in [("lws-echo", "fuzz.*.libwebsockets*"), ("gorilla-echo", "fuzz.*.gorilla*")] {
+    for (name, prefix) in [
+        ("lws-echo", "fuzz.*.libwebsockets*"),
+        ("gorilla-echo", "fuzz.*.gorilla*"),
+    ] {
         let (_peer, port) = zoo_server(name);
         let out = tempfile::tempdir().unwrap();
         let o = run(&[
