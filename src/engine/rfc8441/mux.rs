@@ -206,7 +206,8 @@ impl Mux {
                 for s in above {
                     self.answers.entry(s).or_insert(Reply::GoAway(code));
                 }
-                for s in (last + 2..=last + 64).step_by(2) {
+                // Our streams are odd: the next ones after `last` too.
+                for s in ((last + 1) | 1..=last + 64).step_by(2) {
                     self.answers.entry(s).or_insert(Reply::GoAway(code));
                 }
             }
