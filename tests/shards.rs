@@ -78,7 +78,19 @@ fn merged_shards_equal_one_run() {
     let o = wsspec().args(&args).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("merged {total} cases")));
-    assert_eq!(verdicts(&merged), verdicts(&whole));
+    // A race inside the peer (tests/common RACES: 4.1.5 came out OK in one
+    // run and NON-STRICT in another) is the same verdict either way.
+    let settle = |v: Vec<(String, Value)>| -> Vec<(String, Value)> {
+        v.into_iter()
+            .map(|(id, mut keep)| {
+                if RACES.contains(&id.as_str()) && ["OK", "NON-STRICT"].contains(&keep[0].as_str().unwrap_or("")) {
+                    keep[0] = Value::from("OK or NON-STRICT");
+                }
+                (id, keep)
+            })
+            .collect()
+    };
+    assert_eq!(settle(verdicts(&merged)), settle(verdicts(&whole)));
 }
 
 #[test]
