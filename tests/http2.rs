@@ -142,17 +142,8 @@ fn the_reference_server_gets_its_http1_verdicts_over_http2() {
         let err = String::from_utf8_lossy(&o.stderr).to_string();
         assert_eq!(o.status.code(), Some(0), "{err}");
         let index = read_json(&out.path().join("index.json"));
-        let (agent, cases) = index.as_object().unwrap().iter().next().unwrap();
-        let pairs: BTreeMap<String, (String, String)> = cases
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(id, v)| {
-                let s = |k: &str| v[k].as_str().unwrap().to_string();
-                (id.clone(), (s("behavior"), s("behaviorClose")))
-            })
-            .collect();
-        (agent.clone(), pairs)
+        let agent = index.as_object().unwrap().keys().next().unwrap().clone();
+        (agent, verdict_pairs(&index))
     };
     let (agent1, http1) = verdicts(&[]);
     let (agent2, http2) = verdicts(&["--http2"]);

@@ -63,8 +63,8 @@ pub struct Conn {
     /// The peer's GOAWAY: last stream and error code.
     pub goaway: Option<(u32, u32)>,
     next_stream: u32,
-    /// The frames both ways, for the report.
-    pub trace: Vec<String>,
+    /// The frames both ways, for the report: the first and the last.
+    trace: Trace,
     /// The TLS session, said as `tls::session_summary` says it.
     pub tls: Option<String>,
 }
@@ -90,7 +90,7 @@ impl Conn {
             overrun: None,
             goaway: None,
             next_stream: 1,
-            trace: Vec::new(),
+            trace: Trace::default(),
             tls: None,
         };
         let mut first = h2::PREFACE.to_vec();
@@ -336,18 +336,45 @@ impl Conn {
         self.write(h2::goaway(last, 0)).await
     }
 
-    /// The trace, at most `n` lines: the first and the last.
-    pub fn trace_line(&self, n: usize) -> String {
-        if self.trace.len() <= n {
-            return self.trace.join(", ");
+    /// The frames both ways: the first and the last, with how many fell
+    /// between.
+    pub fn trace_line(&self) -> String {
+        self.trace.line()
+    }
+}
+
+/// A case's frames as the report tells them: the first and the last
+/// `TRACE_ENDS` kept, the rest counted. A 16 MiB echo is thousands of
+/// frames; what a reader needs is how it began and how it ended.
+#[derive(Default)]
+struct Trace {
+    head: Vec<String>,
+    tail: VecDeque<String>,
+    dropped: usize,
+}
+
+const TRACE_ENDS: usize = 20;
+
+impl Trace {
+    fn push(&mut self, line: String) {
+        if self.head.len() < TRACE_ENDS {
+            self.head.push(line);
+            return;
         }
-        let head = &self.trace[..n / 2];
-        let tail = &self.trace[self.trace.len() - n / 2..];
-        format!(
-            "{}, … {} more …, {}",
-            head.join(", "),
-            self.trace.len() - n,
-            tail.join(", ")
-        )
+        if self.tail.len() == TRACE_ENDS {
+            self.tail.pop_front();
+            self.dropped += 1;
+        }
+        self.tail.push_back(line);
+    }
+
+    fn line(&self) -> String {
+        let mut parts: Vec<&str> = self.head.iter().map(String::as_str).collect();
+        let gap = format!("… {} more …", self.dropped);
+        if self.dropped > 0 {
+            parts.push(&gap);
+        }
+        parts.extend(self.tail.iter().map(String::as_str));
+        parts.join(", ")
     }
 }

@@ -83,7 +83,7 @@ pub async fn run_against_server(
     out.verdict = verdict_of(spec.level, judged);
     // What a user reads when the case is not OK: the frames both ways.
     if out.verdict.behavior != Behavior::Ok {
-        out.findings.push(format!("HTTP/2 frames: {}", mux.conn.trace_line(40)));
+        out.findings.push(format!("HTTP/2 frames: {}", mux.conn.trace_line()));
     }
     out.duration_ms = ms(start);
     out
