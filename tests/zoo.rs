@@ -215,9 +215,12 @@ fn hypercorn_matches_the_real_autobahn() {
 /// apart), and hypercorn's answer to 3.4, 4.1.5 and 4.2.5 is a race against
 /// that pace: the real suite gives OK and NON-STRICT about as often. Written
 /// a millisecond apart, the echo always won (60 of 60 OK); at Autobahn's
-/// pace, both verdicts come out, most often within 20 runs (once in a CI
-/// run, not in 20: so up to 60 runs, ending once both are seen).
+/// pace, both verdicts come out, most often within 20 runs. How often is
+/// the machine's: one CI run saw NON-STRICT in none of 180 cases, so this
+/// is a measurement, in scripts/slow-tests.sh; the pace itself is tested
+/// at the socket (`engine::send_queue`'s tests).
 #[test]
+#[ignore = "a race whose odds are the machine's: scripts/slow-tests.sh"]
 fn hypercorn_races_at_autobahns_pace() {
     needs!(Need::Hypercorn);
     let _t = turn();

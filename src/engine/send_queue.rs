@@ -316,3 +316,128 @@ async fn until(t: Instant) {
         tokio::task::yield_now().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What the peer reads and when, recorded at the socket: the pace is
+    //! the engine's own behaviour, so it is tested here and not through a
+    //! race in some peer.
+    use super::super::session::AUTOBAHN_TURN;
+    use super::*;
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+
+    type Log = Arc<Mutex<Vec<(Instant, Vec<u8>)>>>;
+
+    /// A socket that records each write and when it came; with an epoch,
+    /// the peer closes (the epoch rises) as the first write arrives.
+    struct Recorder(Log, Option<Arc<AtomicU64>>);
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+            self.0.lock().unwrap().push((Instant::now(), buf.to_vec()));
+            if let Some(epoch) = &self.1 {
+                epoch.store(1, Ordering::SeqCst);
+            }
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn data(bytes: &[u8], chop: Option<usize>) -> Write {
+        Write::Data {
+            bytes: bytes.to_vec(),
+            chop,
+            sync: false,
+            reply: false,
+        }
+    }
+
+    /// Hands `batches` to a write loop with `turn` and returns what reached
+    /// the socket.
+    async fn written(turn: Option<Duration>, batches: Vec<Vec<Write>>) -> Vec<(Instant, Vec<u8>)> {
+        let log = Log::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        for batch in batches {
+            tx.send(batch.into_iter().map(|w| (0, w)).collect()).unwrap();
+        }
+        tx.send(vec![(0, Write::Drop)]).unwrap();
+        let epoch = Arc::new(AtomicU64::new(0));
+        write_loop(
+            Box::new(Recorder(log.clone(), None)),
+            rx,
+            epoch,
+            Default::default(),
+            turn,
+        )
+        .await;
+        let log = log.lock().unwrap();
+        log.clone()
+    }
+
+    fn pieces(log: &[(Instant, Vec<u8>)]) -> Vec<Vec<u8>> {
+        log.iter().map(|(_, b)| b.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_chopped_write_leaves_one_piece_a_turn_the_first_two_together() {
+        let log = written(Some(AUTOBAHN_TURN), vec![vec![data(b"abcdefghij", Some(1))]]).await;
+        let expected: Vec<Vec<u8>> = std::iter::once(b"ab".to_vec())
+            .chain(b"cdefghij".iter().map(|&c| vec![c]))
+            .collect();
+        assert_eq!(pieces(&log), expected);
+        let mut gaps: Vec<Duration> = log.windows(2).map(|w| w[1].0 - w[0].0).collect();
+        // Never sooner than a turn: a peer must be able to read each apart.
+        assert!(gaps.iter().all(|&g| g >= AUTOBAHN_TURN), "{gaps:?}");
+        // And not a millisecond apart (the pace before Autobahn's, at which
+        // a racing peer always wins): the median, so one late wake-up of a
+        // busy machine does not decide it.
+        gaps.sort();
+        assert!(gaps[gaps.len() / 2] < Duration::from_micros(500), "{gaps:?}");
+    }
+
+    #[tokio::test]
+    async fn writes_behind_a_chopped_one_wait_their_turn() {
+        let log = written(
+            Some(AUTOBAHN_TURN),
+            vec![vec![data(b"abc", Some(1)), data(b"XY", None)], vec![data(b"Z", None)]],
+        )
+        .await;
+        assert_eq!(pieces(&log), [&b"ab"[..], b"c", b"XY", b"Z"]);
+    }
+
+    #[tokio::test]
+    async fn plain_writes_to_an_idle_queue_leave_at_once_together() {
+        let log = written(Some(AUTOBAHN_TURN), vec![vec![data(b"one", None), data(b"two", None)]]).await;
+        assert_eq!(pieces(&log), [b"onetwo"]);
+    }
+
+    #[tokio::test]
+    async fn without_a_turn_a_chopped_write_goes_back_to_back() {
+        let log = written(None, vec![vec![data(b"abcd", Some(2))]]).await;
+        assert_eq!(pieces(&log), [b"ab", b"cd"]);
+    }
+
+    #[tokio::test]
+    async fn a_purge_skips_what_has_not_started() {
+        let log = Log::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let epoch = Arc::new(AtomicU64::new(0));
+        // The peer closes as our first piece goes out: the write it belongs
+        // to goes on to its end, the one queued behind it from before the
+        // close (epoch 0) never starts, and our answer (epoch 1) follows.
+        tx.send(vec![(0, data(b"abcdef", Some(1))), (0, data(b"stale", Some(1)))])
+            .unwrap();
+        tx.send(vec![(1, data(b"!", None)), (1, Write::Drop)]).unwrap();
+        let socket = Recorder(log.clone(), Some(epoch.clone()));
+        write_loop(Box::new(socket), rx, epoch, Default::default(), Some(AUTOBAHN_TURN)).await;
+        let sent: Vec<u8> = pieces(&log.lock().unwrap()).concat();
+        assert_eq!(sent, b"abcdef!");
+    }
+}
