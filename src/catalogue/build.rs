@@ -41,6 +41,7 @@ pub fn frame(opcode: u8, payload: impl Into<Payload>) -> FrameSpec {
         chop: None,
         sync: false,
         declared_len: None,
+        compress: false,
     }
 }
 

@@ -180,6 +180,10 @@ pub struct FrameSpec {
     pub sync: bool,
     /// A length for the header that differs from the payload's.
     pub declared_len: Option<u64>,
+    /// The payload is the message's plain data, compressed as it is sent
+    /// with the connection's permessage-deflate context (sent as it is
+    /// when none was agreed).
+    pub compress: bool,
 }
 
 /// When a wait may end before its bound.

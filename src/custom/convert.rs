@@ -5,8 +5,10 @@
 use super::format::*;
 use super::{Problem, Source};
 use crate::catalogue::{
-    Amend, Behavior, Case, Check, Event, ExpectedClose, FrameSpec, Mask, Origin, Payload, Roles, Step, Until, secs,
+    Accept, Amend, Behavior, Case, Check, DeflateSpec, Event, ExpectedClose, FrameSpec, Mask, Origin, Payload, Roles,
+    Step, Until, secs,
 };
+use crate::wire::deflate::Offer;
 use crate::wire::frame::opcode;
 
 /// Line and column of the `"id"` of the case whose text starts at `from`.
@@ -102,6 +104,7 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
         return Err(fail("the description is empty".into()));
     }
     let roles = roles(def.roles.as_deref()).map_err(fail)?;
+    let deflate = def.deflate.map(deflate).transpose().map_err(fail)?;
     if def.steps.is_empty() {
         return Err(fail("there are no steps".into()));
     }
@@ -153,9 +156,29 @@ fn convert(def: CaseDef, file: &str) -> Result<Case, String> {
             file: file.to_string(),
             rfc: def.rfc,
         }),
-        deflate: None,
+        deflate,
         opening: None,
         rfc8441: None,
+    })
+}
+
+/// The offer a case makes; a client that tests us is answered with its
+/// first offer as it stands.
+fn deflate(d: DeflateDef) -> Result<DeflateSpec, String> {
+    let bits = d.server_max_window_bits.unwrap_or(0);
+    if d.server_max_window_bits.is_some() && !(8..=15).contains(&bits) {
+        return Err(format!(
+            "deflate.server_max_window_bits is {bits}: RFC 7692 allows 8 to 15"
+        ));
+    }
+    Ok(DeflateSpec {
+        offers: vec![Offer {
+            accept_no_context_takeover: d.client_no_context_takeover,
+            accept_max_window_bits: d.client_max_window_bits,
+            request_no_context_takeover: d.server_no_context_takeover,
+            request_max_window_bits: bits,
+        }],
+        accept: Accept::First,
     })
 }
 
@@ -343,6 +366,7 @@ fn frame(f: FrameDef) -> Result<FrameSpec, String> {
         chop: positive(f.chop, "chop")?,
         sync: f.sync,
         declared_len: f.declared_length,
+        compress: f.compress,
     })
 }
 

@@ -22,8 +22,31 @@ pub struct CaseDef {
     /// "server", "client" or both (the default): which peers it is run against.
     #[serde(default)]
     pub roles: Option<Vec<RoleDef>>,
+    /// Offer permessage-deflate (RFC 7692); a peer that does not agree
+    /// makes the case UNIMPLEMENTED, as in Autobahn's 12.x.
+    #[serde(default)]
+    pub deflate: Option<DeflateDef>,
     pub steps: Vec<StepDef>,
     pub expect: ExpectDef,
+}
+
+/// A permessage-deflate offer: what we ask of the server's compressor,
+/// and what we let it ask of ours.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeflateDef {
+    /// Ask the server to start each message with a fresh context.
+    #[serde(default)]
+    pub server_no_context_takeover: bool,
+    /// Ask the server for a window of this many bits (8-15).
+    #[serde(default)]
+    pub server_max_window_bits: Option<u8>,
+    /// Let the server ask for a smaller window of ours (on by default).
+    #[serde(default = "yes")]
+    pub client_max_window_bits: bool,
+    /// Let the server ask us to start each message afresh (on by default).
+    #[serde(default = "yes")]
+    pub client_no_context_takeover: bool,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +111,10 @@ pub struct FrameDef {
     /// control frame); without this such a frame is refused as a mistake.
     #[serde(default)]
     pub illegal: bool,
+    /// The payload is plain data, compressed as it is sent with the
+    /// connection's permessage-deflate context (the case's `deflate`).
+    #[serde(default)]
+    pub compress: bool,
 }
 
 fn yes() -> bool {

@@ -77,6 +77,20 @@ impl Session<'_> {
     /// A frame as the case writes it, legal or not: its header (with the
     /// declared length and reserved bits it gives) and its payload.
     fn send_scripted_frame(&mut self, f: &crate::catalogue::FrameSpec) {
+        if f.compress
+            && let Some(codec) = self.deflate.as_mut()
+        {
+            // The deflated bytes are what this frame carries; the rest of
+            // the frame (RSV1 on a message's first frame) is as written.
+            let first = f.opcode != opcode::CONTINUATION;
+            let payload = Payload::Bytes(codec.compress_fragment(&f.payload.bytes(), first, f.fin));
+            let f = crate::catalogue::FrameSpec {
+                payload,
+                compress: false,
+                ..f.clone()
+            };
+            return self.send_scripted_frame(&f);
+        }
         let len = f.declared_len.unwrap_or(f.payload.len() as u64);
         let mut h = FrameHeader::new(f.opcode, f.fin, len);
         h.rsv = f.rsv;

@@ -256,16 +256,16 @@ impl<'c> Session<'c> {
     /// The connection is open: run the script up to its first wait.
     pub fn open(&mut self, now: Instant) {
         self.now = now;
+        if self.case.deflate.is_some() && self.deflate.is_none() {
+            // Nothing to test: Autobahn says UNIMPLEMENTED and closes.
+            self.send_close(Some(close::NORMAL), None, false);
+            return;
+        }
         self.run_script();
         if let Check::Compressed { wait, .. } = self.case.check {
-            if self.deflate.is_none() {
-                // Nothing to test: Autobahn says UNIMPLEMENTED and closes.
-                self.send_close(Some(close::NORMAL), None, false);
-            } else {
-                self.log.timer(json!(["TI", wait.as_secs_f64()]));
-                self.arm(wait, Timer::CloseAfter);
-                self.send_next_compressed();
-            }
+            self.log.timer(json!(["TI", wait.as_secs_f64()]));
+            self.arm(wait, Timer::CloseAfter);
+            self.send_next_compressed();
         }
     }
 

@@ -4,7 +4,8 @@
 //! carry an expected code; then the case's own amendment applies.
 
 use super::session::{Role, Session};
-use crate::catalogue::{Amend, Behavior, Check, Event};
+use crate::catalogue::{Amend, Behavior, Check, Event, ExpectedClose};
+use crate::wire::close;
 
 #[derive(Clone, Debug)]
 pub struct Verdict {
@@ -162,14 +163,14 @@ fn judge_behavior(s: &Session) -> (Behavior, String) {
         )
     };
     match &s.case.check {
+        _ if s.case.deflate.is_some() && s.agreement.is_none() => (
+            Behavior::Unimplemented,
+            "The peer did not agree to permessage-deflate.".into(),
+        ),
         Check::Events { outcomes, .. } => match outcomes.iter().find(|(_, ev)| *ev == s.received) {
             Some((b, _)) => (*b, format!("The events match the {b} sequence.")),
             None => mismatch(),
         },
-        Check::Compressed { .. } if s.agreement.is_none() => (
-            Behavior::Unimplemented,
-            "The peer did not agree to permessage-deflate.".into(),
-        ),
         Check::Echo { .. } | Check::Compressed { .. } => (
             if s.echo.passed { Behavior::Ok } else { Behavior::Failed },
             s.echo
@@ -182,7 +183,19 @@ fn judge_behavior(s: &Session) -> (Behavior, String) {
 
 /// `behaviorClose`: who closed, how cleanly, with which code.
 fn judge_close(s: &Session) -> (Behavior, String) {
-    let (exp, c) = (&s.case.close, &s.closing);
+    // A case that needs permessage-deflate, declined: we close at once.
+    let unagreed = ExpectedClose {
+        closed_by_me: true,
+        codes: vec![close::NORMAL],
+        require_clean: true,
+        wrong_endpoint_fatal: false,
+    };
+    let exp = if s.case.deflate.is_some() && s.agreement.is_none() {
+        &unagreed
+    } else {
+        &s.case.close
+    };
+    let c = &s.closing;
     if exp.closed_by_me != c.closed_by_me {
         let why = if exp.closed_by_me && c.remote_close_code.is_none() && !c.was_clean {
             match &c.peer_ending {

@@ -273,7 +273,16 @@ impl Codec {
 
     /// A whole message, compressed, without the trailing 00 00 ff ff.
     pub fn compress(&mut self, data: &[u8]) -> Vec<u8> {
-        if self.compress.is_none() || self.send_reset {
+        self.compress_fragment(data, true, true)
+    }
+
+    /// One fragment of a compressed message, flushed so that it stands in
+    /// its own frame: the message's first (`first`: a context without
+    /// takeover starts over) and its last (`last`: without the trailing
+    /// 00 00 ff ff, RFC 7692 §7.2.1). A fragment in the middle keeps its
+    /// empty stored block, which an inflater reads as nothing.
+    pub fn compress_fragment(&mut self, data: &[u8], first: bool, last: bool) -> Vec<u8> {
+        if self.compress.is_none() || (first && self.send_reset) {
             // Any valid deflate stream tests the peer's inflater; the fastest
             // level keeps our side of the 12.x/13.x cases cheap.
             self.compress = Some(Compress::new_with_window_bits(
@@ -303,7 +312,7 @@ impl Codec {
                 break;
             }
         }
-        if out.ends_with(&[0, 0, 0xff, 0xff]) {
+        if last && out.ends_with(&[0, 0, 0xff, 0xff]) {
             out.truncate(out.len() - 4);
         }
         out
