@@ -167,3 +167,67 @@ fn the_zoos_findings_replay() {
         assert_recorded(&format!("fuzz-zoo-{}.json", name.trim_end_matches("-echo")), &got);
     }
 }
+
+/// With a server that agrees to permessage-deflate, conversations offer it
+/// and mix compressed and plain messages: Python websockets, which gets
+/// RFC 7692 right, gives no finding. A case file with compressed frames
+/// (tests/fixtures/deflate-cases) replays as test-server runs it: OK there,
+/// UNIMPLEMENTED against a server without the extension (the reference
+/// server), whose fuzz run goes without it.
+#[test]
+fn with_deflate_websockets_gives_no_finding_and_compressed_cases_replay() {
+    needs!(Need::PythonWebsockets);
+    let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
+    let url = format!("ws://127.0.0.1:{port}/");
+    let out = tempfile::tempdir().unwrap();
+    let o = fuzz(&[&url], &["--count", "300"], out.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.starts_with("300 conversations of seed 1") && stdout.contains("with permessage-deflate"),
+        "{stdout}"
+    );
+    let replay = |url: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let o = run(&[
+            "test-server",
+            url,
+            "--cases-dir",
+            repo("tests/fixtures/deflate-cases").to_str().unwrap(),
+            "--cases",
+            "deflate.*",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        ran_to_the_end(&o);
+        let index = read_json(&out.path().join("index.json"));
+        let v = &only_agent(&index)["deflate.fragments_and_takeover"];
+        (
+            v["behavior"].as_str().unwrap().to_string(),
+            v["behaviorClose"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(replay(&url), ("OK".to_string(), "OK".to_string()));
+    let echo = free_port();
+    let mut server = Peer(
+        wsspec()
+            .args(["echo-server", "--listen", &format!("127.0.0.1:{echo}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(echo, Duration::from_secs(10), &mut server);
+    let reference = format!("ws://127.0.0.1:{echo}/");
+    assert_eq!(replay(&reference), ("UNIMPLEMENTED".to_string(), "OK".to_string()));
+    let o = fuzz(&[&reference], &["--count", "20"], out.path());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("without permessage-deflate"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

@@ -30,6 +30,10 @@ pub struct Args {
     /// Where findings are written, one case file each.
     #[arg(long, default_value = "reports/fuzz", value_name = "DIR")]
     out: PathBuf,
+    /// Never offer permessage-deflate [default: offered, and messages
+    /// compressed, when every server agrees to it].
+    #[arg(long)]
+    no_deflate: bool,
     #[command(flatten)]
     trust: TrustArgs,
 }
@@ -47,6 +51,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
         time: args.time.or(args.count.is_none().then_some(Duration::from_secs(60))),
         jobs: args.jobs,
         out: args.out.clone(),
+        deflate: !args.no_deflate,
     };
     let bar = super::progress::spinner("conversations");
     let tick = |n: u64| bar.set_position(n);
@@ -63,10 +68,15 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
 /// The summary: counts, each finding, disagreements grouped by rule.
 fn say(f: &Fuzzed, plan: &Plan) {
     println!(
-        "{} conversations of seed {} in {:.1} s: {} finding{}",
+        "{} conversations of seed {} in {:.1} s, {}: {} finding{}",
         f.conversations,
         plan.seed,
         f.took.as_secs_f64(),
+        match (f.deflate, f.declined) {
+            (false, _) => "without permessage-deflate".to_string(),
+            (true, 0) => "with permessage-deflate".to_string(),
+            (true, n) => format!("with permessage-deflate ({n} offers declined: not run)"),
+        },
         f.findings.len(),
         if f.findings.len() == 1 { "" } else { "s" }
     );

@@ -60,6 +60,9 @@ fn steps(c: &Conversation) -> Vec<Value> {
             if f.rsv != 0 {
                 send["rsv"] = json!(f.rsv);
             }
+            if f.compressed {
+                send["compress"] = json!(true);
+            }
             if let Some(n) = f.chop {
                 send["chop"] = json!(n);
             }
@@ -87,7 +90,7 @@ fn events(heard: &[Heard]) -> Vec<Value> {
 /// The case of conversation `c` judged by `e`, as a case file's JSON;
 /// `note` ends the description (what the peer did, for a finding).
 pub fn file(c: &Conversation, id: &str, e: &Expectation, note: &str) -> Value {
-    let (section, words) = e.rule.clause();
+    let clause = e.rule.clause();
     let mut expect = json!({
         "ok": events(&e.ok),
         "close": {
@@ -103,22 +106,39 @@ pub fn file(c: &Conversation, id: &str, e: &Expectation, note: &str) -> Value {
         expect["wrong_code_fails"] = json!(true);
     }
     let description = format!(
-        "Conversation {} of seed {} ({} frames), judged by the model's rule: {} (RFC 6455 §{section}: \"{words}\").{note}",
+        "Conversation {} of seed {} ({} frames{}), judged by the model's rule: {} ({}).{note}",
         c.index,
         c.seed,
         c.frames.len(),
+        if c.deflate.is_some() {
+            ", permessage-deflate"
+        } else {
+            ""
+        },
         e.rule.name(),
+        clause.quoted(),
     );
+    let mut case = json!({
+        "id": id,
+        "description": description,
+        "rfc": clause.rfc,
+        "roles": ["server"],
+        "steps": steps(c),
+        "expect": expect,
+    });
+    if let Some(o) = c.deflate {
+        let mut offer = json!({
+            "server_no_context_takeover": o.server_no_context_takeover,
+            "client_max_window_bits": o.client_max_window_bits,
+        });
+        if let Some(bits) = o.server_max_window_bits {
+            offer["server_max_window_bits"] = json!(bits);
+        }
+        case["deflate"] = offer;
+    }
     json!({
         "description": "Found by wsspec fuzz: run with test-server --cases-dir DIR --cases ID.",
-        "cases": [{
-            "id": id,
-            "description": description,
-            "rfc": section,
-            "roles": ["server"],
-            "steps": steps(c),
-            "expect": expect,
-        }]
+        "cases": [case]
     })
 }
 

@@ -2,9 +2,14 @@
 //! (text with multi-byte UTF-8 split anywhere, or binary) whole or in
 //! fragments, pings between fragments, pongs, sizes at the edges of the
 //! length encodings, chops; weighted toward valid conversations, with at
-//! most one violation, and sometimes a close at the end.
+//! most one violation, and sometimes a close at the end. With
+//! permessage-deflate (when every peer agrees to it), each conversation
+//! makes an offer drawn from RFC 7692's parameters, compressed and plain
+//! messages mix in it, and three more violations join: RSV1 on a control
+//! frame, RSV1 on a continuation, invalid UTF-8 inside compressed text.
+//! Without it, a seed's conversations are what they always were.
 
-use super::{Conversation, Frame};
+use super::{Conversation, DeflateOffer, Frame};
 use crate::wire::frame::opcode;
 
 /// SplitMix64: a generator whose sequence for a seed is fixed by this code
@@ -54,8 +59,16 @@ const TEXT: [&str; 6] = ["Hello", "*", "κόσμε", "€", "𝄞", "\u{ffff}"];
 /// echo is pending. A peer that fails the connection (or closes) may drop
 /// echoes it had not yet written: a violation or a close follows at most
 /// one thing that has an answer, as in Autobahn's cases (3.2, 7.1.1).
-pub fn conversation(seed: u64, index: u64) -> Conversation {
+///
+/// `deflate`: the conversation offers permessage-deflate and may compress.
+pub fn conversation(seed: u64, index: u64, deflate: bool) -> Conversation {
     let mut d = Draw::new(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let offer = deflate.then(|| DeflateOffer {
+        server_no_context_takeover: d.chance(30),
+        server_max_window_bits: d.chance(30).then(|| *d.pick(&[9u8, 10, 12, 15])),
+        client_max_window_bits: d.chance(80),
+    });
+    let g = Grammar { deflate };
     let violating = d.chance(40);
     let closing = !violating && d.chance(15);
     let items = if violating || closing {
@@ -72,14 +85,14 @@ pub fn conversation(seed: u64, index: u64) -> Conversation {
             let op = if d.chance(50) { opcode::PING } else { opcode::PONG };
             frames.push(Frame::new(op, true, payload(&mut d, 125, false)));
         } else {
-            item(&mut d, &mut frames, &mut pending);
+            item(&mut d, g, &mut frames, &mut pending);
         }
     }
     if violating {
-        frames.extend(violation(&mut d));
+        frames.extend(violation(&mut d, g));
         // What follows a violation is never answered.
         for _ in 0..d.range(0, 2) {
-            item(&mut d, &mut frames, &mut pending);
+            item(&mut d, g, &mut frames, &mut pending);
         }
     }
     if closing {
@@ -112,14 +125,26 @@ pub fn conversation(seed: u64, index: u64) -> Conversation {
             f.chop = Some(d.range(1, wire_len.clamp(1, 64)));
         }
     }
-    Conversation { seed, index, frames }
+    Conversation {
+        seed,
+        index,
+        deflate: offer,
+        frames,
+    }
+}
+
+/// What the grammar may draw on.
+#[derive(Clone, Copy)]
+struct Grammar {
+    /// permessage-deflate is offered: messages may be compressed.
+    deflate: bool,
 }
 
 /// A message, a ping (while no echo is pending) or an unsolicited pong.
-fn item(d: &mut Draw, frames: &mut Vec<Frame>, pending: &mut bool) {
+fn item(d: &mut Draw, g: Grammar, frames: &mut Vec<Frame>, pending: &mut bool) {
     match d.range(0, 9) {
         0..=6 => {
-            frames.extend(message(d, !*pending));
+            frames.extend(message(d, g, !*pending));
             *pending = true;
         }
         7 | 8 if !*pending => frames.push(Frame::new(opcode::PING, true, payload(d, 125, false))),
@@ -144,8 +169,8 @@ fn payload(d: &mut Draw, max: usize, text: bool) -> Vec<u8> {
 
 /// A valid message, whole or in fragments (split at any octet, UTF-8 code
 /// points included), sometimes with a ping between two fragments when
-/// `pings` (no echo pending).
-fn message(d: &mut Draw, pings: bool) -> Vec<Frame> {
+/// `pings` (no echo pending); compressed or not, with deflate.
+fn message(d: &mut Draw, g: Grammar, pings: bool) -> Vec<Frame> {
     let binary = d.chance(35);
     let data = payload(d, 65536, !binary);
     let first = if binary { opcode::BINARY } else { opcode::TEXT };
@@ -166,15 +191,58 @@ fn message(d: &mut Draw, pings: bool) -> Vec<Frame> {
             frames.push(Frame::new(opcode::PING, true, payload(d, 125, false)));
         }
     }
+    if g.deflate && d.chance(60) {
+        compress(&mut frames);
+    }
     frames
 }
 
-/// One violation of RFC 6455 (one frame, or the frames that make it).
-fn violation(d: &mut Draw) -> Vec<Frame> {
+/// The data frames of one message, compressed: RSV1 on the first.
+fn compress(frames: &mut [Frame]) {
+    let mut first = true;
+    for f in frames.iter_mut().filter(|f| !opcode::is_control(f.opcode)) {
+        f.compressed = true;
+        if first {
+            f.rsv = 4;
+            first = false;
+        }
+    }
+}
+
+/// One violation of RFC 6455 (one frame, or the frames that make it), or
+/// with deflate of RFC 7692.
+fn violation(d: &mut Draw, g: Grammar) -> Vec<Frame> {
+    if g.deflate && d.chance(30) {
+        return match d.range(0, 2) {
+            0 => {
+                let mut ping = Frame::new(opcode::PING, true, "p");
+                ping.rsv = 4;
+                vec![ping]
+            }
+            1 => {
+                let mut frames = vec![
+                    Frame::new(opcode::TEXT, false, "one"),
+                    Frame::new(opcode::CONTINUATION, true, "two"),
+                ];
+                compress(&mut frames);
+                frames[1].rsv = 4;
+                frames
+            }
+            _ => {
+                let mut frames = vec![invalid_utf8(d)];
+                compress(&mut frames);
+                frames
+            }
+        };
+    }
     match d.range(0, 8) {
         0 => {
             let mut f = Frame::new(opcode::TEXT, true, "Hello");
-            f.rsv = d.range(1, 7) as u8;
+            // RSV1 with deflate agreed is a compressed message, not this.
+            f.rsv = match d.range(1, 7) as u8 {
+                4 if g.deflate => 2,
+                r => r,
+            };
             vec![f]
         }
         1 => vec![Frame::new(*d.pick(&[3u8, 4, 5, 6, 7, 11, 12, 13, 14, 15]), true, "x")],
@@ -188,16 +256,7 @@ fn violation(d: &mut Draw) -> Vec<Frame> {
             Frame::new(opcode::TEXT, false, "one"),
             Frame::new(opcode::TEXT, true, "two"),
         ],
-        6 => {
-            // Invalid UTF-8: a lone continuation octet, an overlong form, a
-            // surrogate, or a code point over U+10FFFF, inside valid text.
-            const BAD: [&[u8]; 4] = [&[0x80], &[0xC0, 0xAF], &[0xED, 0xA0, 0x80], &[0xF4, 0x90, 0x80, 0x80]];
-            let bad = *d.pick(&BAD);
-            let mut p = b"ok ".to_vec();
-            p.extend_from_slice(bad);
-            p.extend_from_slice(b" after");
-            vec![Frame::new(opcode::TEXT, true, p)]
-        }
+        6 => vec![invalid_utf8(d)],
         7 => vec![Frame::new(
             opcode::CLOSE,
             true,
@@ -211,4 +270,15 @@ fn violation(d: &mut Draw) -> Vec<Frame> {
             vec![Frame::new(opcode::CLOSE, true, p)]
         }
     }
+}
+
+/// A text frame with invalid UTF-8 inside valid text: a lone continuation
+/// octet, an overlong form, a surrogate, or a code point over U+10FFFF.
+fn invalid_utf8(d: &mut Draw) -> Frame {
+    const BAD: [&[u8]; 4] = [&[0x80], &[0xC0, 0xAF], &[0xED, 0xA0, 0x80], &[0xF4, 0x90, 0x80, 0x80]];
+    let bad = *d.pick(&BAD);
+    let mut p = b"ok ".to_vec();
+    p.extend_from_slice(bad);
+    p.extend_from_slice(b" after");
+    Frame::new(opcode::TEXT, true, p)
 }

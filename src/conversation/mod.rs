@@ -18,9 +18,13 @@ pub struct Frame {
     pub opcode: u8,
     pub fin: bool,
     pub rsv: u8,
+    /// The octets, or with `compressed` the plain data they deflate from.
     pub payload: Vec<u8>,
     /// Written this many octets at a time.
     pub chop: Option<usize>,
+    /// Part of a compressed message: the payload is deflated as it is
+    /// sent, in the connection's context (RSV1 is the first frame's `rsv`).
+    pub compressed: bool,
 }
 
 impl Frame {
@@ -31,8 +35,20 @@ impl Frame {
             rsv: 0,
             payload: payload.into(),
             chop: None,
+            compressed: false,
         }
     }
+}
+
+/// The permessage-deflate offer a conversation makes (RFC 7692 §7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeflateOffer {
+    /// We ask the server to start each message with a fresh context.
+    pub server_no_context_takeover: bool,
+    /// We ask the server for a window of this many bits.
+    pub server_max_window_bits: Option<u8>,
+    /// We let the server ask us for a smaller window.
+    pub client_max_window_bits: bool,
 }
 
 /// A generated conversation: the frames, in order, and where it came from.
@@ -40,7 +56,21 @@ impl Frame {
 pub struct Conversation {
     pub seed: u64,
     pub index: u64,
+    /// Offered in the opening handshake: the conversation needs it agreed.
+    pub deflate: Option<DeflateOffer>,
     pub frames: Vec<Frame>,
+}
+
+impl Conversation {
+    /// What the model expects of an echo peer.
+    pub fn expectation(&self) -> model::Expectation {
+        model::expect(&self.frames, self.deflate.is_some())
+    }
+
+    /// Whether the model judges it exactly (`model::judgeable`).
+    pub fn judgeable(&self) -> bool {
+        model::judgeable(&self.frames, self.deflate.is_some())
+    }
 }
 
 #[cfg(test)]
@@ -63,6 +93,7 @@ mod tests {
                     rsv: f.rsv,
                     payload: f.payload.bytes().into_owned(),
                     chop: None,
+                    compressed: false,
                 }),
                 Step::Message {
                     payload,
@@ -130,7 +161,7 @@ mod tests {
             }
             let Some(frames) = frames_of(case) else { continue };
             expressed += 1;
-            let e = model::expect(&frames);
+            let e = model::expect(&frames, false);
             let mut want: Vec<(Behavior, Vec<Event>)> = vec![(Behavior::Ok, e.ok.iter().map(event).collect())];
             if let Some(ns) = &e.non_strict {
                 want.push((Behavior::NonStrict, ns.iter().map(event).collect()));
@@ -162,44 +193,114 @@ mod tests {
 
     #[test]
     fn a_seed_gives_the_same_conversations_byte_for_byte() {
-        for i in 0..200 {
-            let a = generate::conversation(7, i);
-            let b = generate::conversation(7, i);
-            assert_eq!(a, b);
-            let id = case_file::id_of(&a);
-            let fa = case_file::file(&a, &id, &model::expect(&a.frames), "");
-            let fb = case_file::file(&b, &id, &model::expect(&b.frames), "");
-            assert_eq!(fa.to_string(), fb.to_string());
-            // And every conversation runs as a case file reads it.
-            case_file::case(&fa).unwrap_or_else(|e| panic!("{id}: {e}"));
+        for deflate in [false, true] {
+            for i in 0..200 {
+                let a = generate::conversation(7, i, deflate);
+                let b = generate::conversation(7, i, deflate);
+                assert_eq!(a, b);
+                let id = case_file::id_of(&a);
+                let fa = case_file::file(&a, &id, &a.expectation(), "");
+                let fb = case_file::file(&b, &id, &b.expectation(), "");
+                assert_eq!(fa.to_string(), fb.to_string());
+                // And every conversation runs as a case file reads it.
+                let case = case_file::case(&fa).unwrap_or_else(|e| panic!("{id}: {e}"));
+                assert_eq!(case.deflate.is_some(), deflate);
+            }
         }
-        assert_ne!(generate::conversation(7, 0), generate::conversation(8, 0));
+        assert_ne!(generate::conversation(7, 0, false), generate::conversation(8, 0, false));
     }
 
-    #[test]
-    fn conversations_are_mostly_valid_with_one_violation_at_most() {
-        let rules: Vec<_> = (0..1000)
-            .map(|i| model::expect(&generate::conversation(3, i).frames).rule)
-            .collect();
+    /// The grammar with and without permessage-deflate: mostly valid, every
+    /// kind of violation drawn, each conversation judgeable.
+    fn mostly_valid(deflate: bool, kinds_at_least: usize) -> std::collections::BTreeSet<model::Rule> {
+        let conversations: Vec<_> = (0..1000).map(|i| generate::conversation(3, i, deflate)).collect();
+        let rules: Vec<_> = conversations.iter().map(|c| c.expectation().rule).collect();
         let valid = rules
             .iter()
             .filter(|r| matches!(r, model::Rule::Echo | model::Rule::Close))
             .count();
         assert!((500..950).contains(&valid), "{valid} of 1000 valid");
-        let kinds: std::collections::BTreeSet<_> = rules.iter().collect();
-        assert!(kinds.len() >= 10, "{kinds:?}");
-        for i in 0..1000 {
-            let c = generate::conversation(3, i);
-            assert!(model::judgeable(&c.frames), "{i}: {:?}", c.frames);
+        for (i, c) in conversations.iter().enumerate() {
+            assert!(c.judgeable(), "{i}: {:?}", c.frames);
         }
+        let kinds: std::collections::BTreeSet<_> = rules.into_iter().collect();
+        assert!(kinds.len() >= kinds_at_least, "{kinds:?}");
+        kinds
+    }
+
+    #[test]
+    fn conversations_are_mostly_valid_with_one_violation_at_most() {
+        mostly_valid(false, 10);
+    }
+
+    #[test]
+    fn with_deflate_compressed_and_plain_messages_mix_and_rfc_7692_is_broken_too() {
+        let kinds = mostly_valid(true, 12);
+        assert!(kinds.contains(&model::Rule::CompressedControl), "{kinds:?}");
+        assert!(kinds.contains(&model::Rule::CompressedContinuation), "{kinds:?}");
+        let conversations: Vec<_> = (0..300).map(|i| generate::conversation(3, i, true)).collect();
+        let mixed = conversations.iter().filter(|c| {
+            let starts: Vec<bool> = c
+                .frames
+                .iter()
+                .filter(|f| matches!(f.opcode, opcode::TEXT | opcode::BINARY))
+                .map(|f| f.compressed)
+                .collect();
+            starts.contains(&true) && starts.contains(&false)
+        });
+        assert!(mixed.count() >= 10);
+        let offers: std::collections::HashSet<_> = conversations.iter().map(|c| c.deflate).collect();
+        assert!(offers.len() >= 8, "{offers:?}");
+        // Without deflate a seed's conversations are what they were.
+        assert!((0..300).all(|i| generate::conversation(3, i, false).deflate.is_none()));
+    }
+
+    /// RFC 7692 §6.1 and RFC 6455 §8.1 after inflating, in the model.
+    #[test]
+    fn the_model_reads_rsv1_by_whether_deflate_is_agreed() {
+        let compressed = |op, fin, rsv| Frame {
+            rsv,
+            compressed: true,
+            ..Frame::new(op, fin, "data")
+        };
+        let rule = |frames: &[Frame], deflate| model::expect(frames, deflate).rule;
+        let start = compressed(opcode::TEXT, true, 4);
+        assert_eq!(rule(std::slice::from_ref(&start), true), model::Rule::Echo);
+        assert_eq!(rule(std::slice::from_ref(&start), false), model::Rule::ReservedBits);
+        let on_continuation = [
+            compressed(opcode::TEXT, false, 4),
+            compressed(opcode::CONTINUATION, true, 4),
+        ];
+        assert_eq!(rule(&on_continuation, true), model::Rule::CompressedContinuation);
+        let ping = Frame {
+            rsv: 4,
+            ..Frame::new(opcode::PING, true, "p")
+        };
+        assert_eq!(rule(&[ping], true), model::Rule::CompressedControl);
+        let rsv2 = compressed(opcode::TEXT, true, 2);
+        assert_eq!(rule(&[rsv2], true), model::Rule::ReservedBits);
+        let bad = Frame {
+            rsv: 4,
+            compressed: true,
+            ..Frame::new(opcode::TEXT, true, &b"ok \xED\xA0\x80"[..])
+        };
+        assert_eq!(rule(&[bad], true), model::Rule::InvalidUtf8);
+        // The echo of a compressed message is its plain data.
+        assert_eq!(
+            model::expect(&[start], true).ok,
+            [model::Heard::Message {
+                payload: b"data".to_vec(),
+                binary: false
+            }]
+        );
     }
 
     /// The index of the first conversation of `seed` with a ping between two
     /// fragments of a 126-octet text message (tests/fuzz.rs plants that bug).
     fn first_planted(seed: u64) -> Option<u64> {
         (0..20_000).find(|&i| {
-            let c = generate::conversation(seed, i);
-            model::expect(&c.frames).rule == model::Rule::Echo && has_planted(&c.frames)
+            let c = generate::conversation(seed, i, false);
+            c.expectation().rule == model::Rule::Echo && has_planted(&c.frames)
         })
     }
 

@@ -10,8 +10,14 @@
 //! 1007 for invalid UTF-8, or drops it); a close ends it too (the peer
 //! answers with a close). What a conforming peer echoed before a violation
 //! is OK; failing before echoing it is NON-STRICT, as in Autobahn 3.2.
+//!
+//! With permessage-deflate agreed (RFC 7692), RSV1 on a message's first
+//! frame marks it compressed: the frames carry deflated octets, and the
+//! rules hold for the data they inflate to (an echo is that data, its
+//! UTF-8 is checked); RSV1 anywhere else fails the connection.
 
 use super::Frame;
+use crate::catalogue::opening::Clause;
 use crate::wire::close;
 use crate::wire::frame::opcode;
 use crate::wire::utf8::Utf8Validator;
@@ -67,49 +73,58 @@ pub enum Rule {
     CloseOneOctet,
     InvalidCloseCode,
     InvalidCloseReason,
+    /// RFC 7692: RSV1 on a control frame.
+    CompressedControl,
+    /// RFC 7692: RSV1 on a continuation frame.
+    CompressedContinuation,
 }
 
+/// RFC 7692 §6.1, on where RSV1 may be.
+const RSV1_ONLY_FIRST: &str = "An endpoint MUST NOT set the \"Per-Message Compressed\" bit of control frames and non-first fragments of a data message.  An endpoint receiving such a frame MUST _Fail the WebSocket Connection_.";
+
 impl Rule {
-    /// The RFC 6455 section and its words.
-    pub fn clause(self) -> (&'static str, &'static str) {
-        match self {
+    /// The sentence the rule rests on, where it is.
+    pub fn clause(self) -> Clause {
+        let (rfc, words) = match self {
             Rule::Echo => (
-                "5.6",
+                "RFC 6455 §5.6",
                 "Data frames (e.g., non-control frames) are identified by opcodes where the most significant bit of the opcode is 0.",
             ),
             Rule::Close => (
-                "5.5.1",
+                "RFC 6455 §5.5.1",
                 "If an endpoint receives a Close frame and did not previously send a Close frame, the endpoint MUST send a Close frame in response.",
             ),
             Rule::ReservedBits => (
-                "5.2",
+                "RFC 6455 §5.2",
                 "If a nonzero value is received and none of the negotiated extensions defines the meaning of such a nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_.",
             ),
             Rule::ReservedOpcode => (
-                "5.2",
+                "RFC 6455 §5.2",
                 "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket Connection_.",
             ),
             Rule::ControlTooLong | Rule::ControlFragmented => (
-                "5.5",
+                "RFC 6455 §5.5",
                 "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented.",
             ),
             Rule::NothingToContinue | Rule::DataInsideMessage => (
-                "5.4",
+                "RFC 6455 §5.4",
                 "The fragments of one message MUST NOT be interleaved between the fragments of another message unless an extension has been negotiated that can interpret the interleaving.",
             ),
             Rule::InvalidUtf8 | Rule::InvalidCloseReason => (
-                "8.1",
+                "RFC 6455 §8.1",
                 "When an endpoint is to interpret a byte stream as UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the WebSocket Connection_.",
             ),
             Rule::CloseOneOctet => (
-                "5.5.1",
+                "RFC 6455 §5.5.1",
                 "If there is a body, the first two bytes of the body MUST be a 2-byte unsigned integer (in network byte order) representing a status code with value /code/ defined in Section 7.4.",
             ),
             Rule::InvalidCloseCode => (
-                "7.4.1",
+                "RFC 6455 §7.4.1",
                 "1002 indicates that an endpoint is terminating the connection due to a protocol error.",
             ),
-        }
+            Rule::CompressedControl | Rule::CompressedContinuation => ("RFC 7692 §6.1", RSV1_ONLY_FIRST),
+        };
+        Clause { rfc, words }
     }
 
     /// A short name for tables.
@@ -127,6 +142,8 @@ impl Rule {
             Rule::CloseOneOctet => "close payload of one octet",
             Rule::InvalidCloseCode => "invalid close code",
             Rule::InvalidCloseReason => "invalid UTF-8 in a close reason",
+            Rule::CompressedControl => "compressed control frame",
+            Rule::CompressedContinuation => "RSV1 on a continuation frame",
         }
     }
 }
@@ -138,15 +155,15 @@ impl Rule {
 /// (RFC 6455 §5.5.1: no data after a close): at most one answer before a
 /// violation, and no message before our close. A peer may answer only the
 /// last of several pings (§5.5.3): one ping at most. The generator keeps to
-/// this, and the shrinker too.
-pub fn judgeable(frames: &[Frame]) -> bool {
-    let e = expect(frames);
+/// this, and the shrinker too. `deflate`: permessage-deflate is agreed.
+pub fn judgeable(frames: &[Frame], deflate: bool) -> bool {
+    let e = expect(frames, deflate);
     let mut pending = false;
     let mut messages = 0;
     let mut pings = 0;
     for (i, f) in frames.iter().enumerate() {
         // What follows the violation is never answered.
-        if !matches!(expect(&frames[..=i]).rule, Rule::Echo | Rule::Close) {
+        if !matches!(expect(&frames[..=i], deflate).rule, Rule::Echo | Rule::Close) {
             break;
         }
         match f.opcode {
@@ -176,14 +193,29 @@ struct Message {
     complete: bool,
 }
 
-/// The expectation for `frames`, sent in order.
-pub fn expect(frames: &[Frame]) -> Expectation {
+/// The rule a frame's RSV bits break, if any. With permessage-deflate
+/// agreed, RSV1 may mark a data frame that starts a message (one that
+/// arrives inside a message breaks §5.4 instead).
+fn reserved_bits(f: &Frame, deflate: bool) -> Option<Rule> {
+    match f.rsv {
+        0 => None,
+        4 if deflate && opcode::is_control(f.opcode) => Some(Rule::CompressedControl),
+        4 if deflate && f.opcode == opcode::CONTINUATION => Some(Rule::CompressedContinuation),
+        4 if deflate && matches!(f.opcode, opcode::TEXT | opcode::BINARY) => None,
+        _ => Some(Rule::ReservedBits),
+    }
+}
+
+/// The expectation for `frames`, sent in order; `deflate`: with
+/// permessage-deflate agreed, the frames of a compressed message hold its
+/// plain data.
+pub fn expect(frames: &[Frame], deflate: bool) -> Expectation {
     let mut heard = Vec::new();
     let mut message: Option<Message> = None;
     for f in frames {
         let violation = |rule: Rule, heard: &Vec<Heard>| fails(heard.clone(), rule);
-        if f.rsv != 0 {
-            return violation(Rule::ReservedBits, &heard);
+        if let Some(rule) = reserved_bits(f, deflate) {
+            return violation(rule, &heard);
         }
         match f.opcode {
             opcode::CLOSE | opcode::PING | opcode::PONG => {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use super::model::{self, Rule};
-use super::{Conversation, case_file, generate, shrink};
+use super::model::Rule;
+use super::{Conversation, DeflateOffer, Frame, case_file, generate, shrink};
 use crate::catalogue::Behavior;
 use crate::engine::drive::run_client_case;
 use crate::engine::{CaseOutcome, SessionOptions};
@@ -25,6 +25,8 @@ pub struct Plan {
     /// Conversations run at once.
     pub jobs: usize,
     pub out: PathBuf,
+    /// Offer permessage-deflate and compress, when every server agrees.
+    pub deflate: bool,
 }
 
 /// A server under test: where, and its name.
@@ -40,6 +42,8 @@ pub struct Finding {
     pub id: String,
     pub file: PathBuf,
     pub rule: Rule,
+    /// The rule of the conversation as drawn, before shrinking.
+    pub drawn: Rule,
     /// Frames before and after shrinking.
     pub frames: (usize, usize),
     /// What the peer did, in the report's words.
@@ -54,6 +58,7 @@ type Shape = Vec<(u8, bool, u8)>;
 /// A failed conversation, shrunk, before it is written.
 struct Shrunk {
     agent: String,
+    drawn: Rule,
     before: usize,
     best: Conversation,
     outcome: CaseOutcome,
@@ -71,6 +76,11 @@ pub struct Disagreement {
 #[derive(Debug, Default)]
 pub struct Fuzzed {
     pub conversations: u64,
+    /// The conversations offered permessage-deflate (every server agreed
+    /// to it when asked first).
+    pub deflate: bool,
+    /// Conversations a server could not run: it declined their offer.
+    pub declined: u64,
     pub findings: Vec<Finding>,
     pub disagreements: Vec<Disagreement>,
     pub took: Duration,
@@ -78,6 +88,25 @@ pub struct Fuzzed {
 
 /// The most candidates one finding's shrinking tries.
 const SHRINK_TRIES: usize = 400;
+
+/// Failures by one peer under one rule that are shrunk; later ones are
+/// counted against the first finding of that rule. Shrinking takes tens of
+/// runs, each up to a case's bound: a peer that breaks one rule in every
+/// tenth conversation would otherwise spend the run shrinking it again.
+const SHRUNK_PER_RULE: usize = 3;
+
+/// Shrinks begun, by peer and rule.
+type Begun = std::sync::Mutex<std::collections::HashMap<(String, Rule), usize>>;
+
+/// What one conversation gave: findings shrunk, failures not shrunk (over
+/// `SHRUNK_PER_RULE`: peer, rule, index), where the peers disagree, and
+/// whether a peer declined its offer.
+struct Done {
+    shrunk: Vec<Shrunk>,
+    unshrunk: Vec<(String, Rule, u64)>,
+    disagreement: Option<Disagreement>,
+    declined: bool,
+}
 
 /// Runs the plan against `peers`; `tick` is told each conversation done.
 pub async fn fuzz(
@@ -87,19 +116,39 @@ pub async fn fuzz(
     tick: &(dyn Fn(u64) + Sync),
 ) -> Result<Fuzzed, String> {
     std::fs::create_dir_all(&plan.out).map_err(|e| format!("{}: {e}", plan.out.display()))?;
+    let mut deflate = plan.deflate;
+    for p in peers {
+        deflate = deflate && agrees_to_deflate(p, opts).await?;
+    }
+    let plan = &Plan {
+        deflate,
+        ..plan.clone()
+    };
     let start = Instant::now();
     let more = |i: &u64| plan.count.is_none_or(|n| *i < n) && plan.time.is_none_or(|t| start.elapsed() < t);
+    let begun = Begun::default();
     let conversations = futures_util::stream::iter((0u64..).take_while(more))
-        .map(|i| one(peers, plan, opts, i))
+        .map(|i| one(peers, plan, opts, &begun, i))
         .buffer_unordered(plan.jobs.max(1));
     futures_util::pin_mut!(conversations);
-    let mut run = Fuzzed::default();
+    let mut run = Fuzzed {
+        deflate,
+        ..Fuzzed::default()
+    };
     // One file per peer and pattern (the shrunk frames' kinds in order):
     // many conversations shrink to the same few frames, cut differently.
     let mut written: std::collections::HashMap<(String, Shape), usize> = Default::default();
+    let mut unshrunk = Vec::new();
     while let Some(done) = conversations.next().await {
-        let (shrunk, disagreement) = done?;
+        let Done {
+            shrunk,
+            unshrunk: more,
+            disagreement,
+            declined,
+        } = done?;
         run.conversations += 1;
+        run.declined += u64::from(declined);
+        unshrunk.extend(more);
         for s in shrunk {
             let shape = s.best.frames.iter().map(|f| (f.opcode, f.fin, f.rsv)).collect();
             let key = (s.agent.clone(), shape);
@@ -114,6 +163,11 @@ pub async fn fuzz(
         run.disagreements.extend(disagreement);
         tick(run.conversations);
     }
+    for (agent, rule, index) in unshrunk {
+        if let Some(f) = run.findings.iter_mut().find(|f| f.agent == agent && f.drawn == rule) {
+            f.also.push(index);
+        }
+    }
     run.findings.sort_by(|a, b| a.id.cmp(&b.id).then(a.agent.cmp(&b.agent)));
     run.disagreements
         .sort_by(|a, b| a.rule.cmp(&b.rule).then(a.id.cmp(&b.id)));
@@ -121,24 +175,55 @@ pub async fn fuzz(
     Ok(run)
 }
 
-/// Conversation `index` against every peer.
-async fn one(
-    peers: &[Peer],
-    plan: &Plan,
-    opts: &SessionOptions,
-    index: u64,
-) -> Result<(Vec<Shrunk>, Option<Disagreement>), String> {
-    let conv = generate::conversation(plan.seed, index);
-    let expectation = model::expect(&conv.frames);
+/// Whether `p` agrees to permessage-deflate, asked with the plainest
+/// offer and one compressed message.
+async fn agrees_to_deflate(p: &Peer, opts: &SessionOptions) -> Result<bool, String> {
+    let probe = Frame {
+        rsv: 4,
+        compressed: true,
+        ..Frame::new(crate::wire::frame::opcode::TEXT, true, "deflate?")
+    };
+    let conv = Conversation {
+        seed: 0,
+        index: 0,
+        deflate: Some(DeflateOffer {
+            server_no_context_takeover: false,
+            server_max_window_bits: None,
+            client_max_window_bits: true,
+        }),
+        frames: vec![probe],
+    };
+    Ok(run_one(&conv, p, opts).await?.verdict.behavior != Behavior::Unimplemented)
+}
+
+/// Conversation `index` against every peer: what it found, where the
+/// peers disagree, and whether a peer declined its offer.
+async fn one(peers: &[Peer], plan: &Plan, opts: &SessionOptions, begun: &Begun, index: u64) -> Result<Done, String> {
+    let conv = generate::conversation(plan.seed, index, plan.deflate);
+    let expectation = conv.expectation();
     let mut verdicts = Vec::new();
     let mut findings = Vec::new();
+    let mut unshrunk = Vec::new();
+    let mut declined = false;
     for p in peers {
         let o = run_one(&conv, p, opts).await?;
+        declined |= o.verdict.behavior == Behavior::Unimplemented;
         verdicts.push((p.agent.clone(), o.verdict.behavior, o.verdict.behavior_close));
         // A failure is a finding when it happens again: a race lost once
         // under load is not one.
         if o.failed() && run_one(&conv, p, opts).await?.failed() {
-            findings.push(shrunk(conv.clone(), expectation.rule, p, opts, o).await?);
+            let key = (p.agent.clone(), expectation.rule);
+            let n = {
+                let mut begun = begun.lock().expect("never poisoned: no panic holds it");
+                let n = begun.entry(key.clone()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            if n <= SHRUNK_PER_RULE {
+                findings.push(shrunk(conv.clone(), expectation.rule, p, opts, o).await?);
+            } else {
+                unshrunk.push((key.0, key.1, index));
+            }
         }
     }
     let first = verdicts.first().map(|v| (v.1, v.2));
@@ -148,12 +233,17 @@ async fn one(
         rule: expectation.rule,
         verdicts,
     });
-    Ok((findings, disagreement))
+    Ok(Done {
+        shrunk: findings,
+        unshrunk,
+        disagreement,
+        declined,
+    })
 }
 
 /// The conversation as its case file runs, against one peer.
 async fn run_one(conv: &Conversation, p: &Peer, opts: &SessionOptions) -> Result<CaseOutcome, String> {
-    let file = case_file::file(conv, &case_file::id_of(conv), &model::expect(&conv.frames), "");
+    let file = case_file::file(conv, &case_file::id_of(conv), &conv.expectation(), "");
     let case = case_file::case(&file).map_err(|e| format!("wsspec made a case it cannot read ({e}): a bug"))?;
     Ok(run_client_case(&case, conv.index as usize, &p.target, &p.agent, opts, None).await)
 }
@@ -176,8 +266,8 @@ async fn shrunk(
             if tries > SHRINK_TRIES {
                 break 'smaller;
             }
-            let judged = model::expect(&candidate.frames).rule;
-            if !(judged == rule || judged == Rule::Echo) || !model::judgeable(&candidate.frames) {
+            let judged = candidate.expectation().rule;
+            if !(judged == rule || judged == Rule::Echo) || !candidate.judgeable() {
                 continue;
             }
             let o = run_one(&candidate, p, opts).await?;
@@ -190,6 +280,7 @@ async fn shrunk(
     }
     Ok(Shrunk {
         agent: p.agent.clone(),
+        drawn: rule,
         before,
         best,
         outcome,
@@ -204,7 +295,7 @@ fn write(s: Shrunk, out: &Path) -> Result<Finding, String> {
         " Against {}: behavior {}, behaviorClose {}. {result}",
         s.agent, v.behavior, v.behavior_close
     );
-    let expectation = model::expect(&s.best.frames);
+    let expectation = s.best.expectation();
     let id = case_file::finding_id(&s.best, &s.agent);
     let file = case_file::file(&s.best, &id, &expectation, &note);
     let path = out.join(format!("{id}.json"));
@@ -215,6 +306,7 @@ fn write(s: Shrunk, out: &Path) -> Result<Finding, String> {
         id,
         file: path,
         rule: expectation.rule,
+        drawn: s.drawn,
         frames: (s.before, s.best.frames.len()),
         result,
         also: Vec::new(),

@@ -1,5 +1,5 @@
 //! Smaller conversations to try, from one that fails: fewer frames, no
-//! chops, shorter or plainer payloads. The runner keeps the first that
+//! chops, nothing compressed, no offer, shorter or plainer payloads. The runner keeps the first that
 //! still fails by the same rule and asks again, until none does.
 
 use super::{Conversation, Frame};
@@ -35,6 +35,20 @@ pub fn candidates(c: &Conversation) -> Vec<Conversation> {
             c.frames.iter().cloned().map(|f| Frame { chop: None, ..f }).collect(),
         ));
     }
+    // Nothing compressed; then, with no RSV bit left, no offer either.
+    if c.frames.iter().any(|f| f.compressed) {
+        let plain = |f: Frame| Frame {
+            compressed: false,
+            rsv: if f.compressed { f.rsv & !4 } else { f.rsv },
+            ..f
+        };
+        out.push(with(c.frames.iter().cloned().map(plain).collect()));
+    } else if c.deflate.is_some() && c.frames.iter().all(|f| f.rsv == 0) {
+        out.push(Conversation {
+            deflate: None,
+            ..c.clone()
+        });
+    }
     // Shorter payloads: a control frame's emptied, a data frame's halved.
     for (i, f) in c.frames.iter().enumerate() {
         if f.payload.is_empty() {
@@ -69,19 +83,30 @@ mod tests {
         let c = Conversation {
             seed: 1,
             index: 2,
+            deflate: Some(crate::conversation::DeflateOffer {
+                server_no_context_takeover: true,
+                server_max_window_bits: None,
+                client_max_window_bits: true,
+            }),
             frames: vec![
                 Frame {
                     chop: Some(3),
+                    rsv: 4,
+                    compressed: true,
                     ..Frame::new(opcode::TEXT, false, "κόσμε")
                 },
                 Frame::new(opcode::PING, true, "p"),
-                Frame::new(opcode::CONTINUATION, true, "x"),
+                Frame {
+                    compressed: true,
+                    ..Frame::new(opcode::CONTINUATION, true, "x")
+                },
             ],
         };
         let size = |c: &Conversation| {
             (
                 c.frames.len(),
                 c.frames.iter().filter(|f| f.chop.is_some()).count(),
+                c.frames.iter().filter(|f| f.compressed).count() + usize::from(c.deflate.is_some()),
                 c.frames.iter().map(|f| f.payload.len()).sum::<usize>(),
                 c.frames.iter().flat_map(|f| &f.payload).filter(|&&b| b != b'*').count(),
             )
