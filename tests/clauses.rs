@@ -1,5 +1,5 @@
-//! Every sentence the handshake section quotes is in its RFC, word for
-//! word: the RFC texts are in tests/fixtures/rfc/, and a quote that is not
+//! Every sentence the handshake and HTTP/2 sections and the fuzzer's
+//! model quote is in its RFC, word for word: the RFC texts are in tests/fixtures/rfc/, and a quote that is not
 //! found there (a paraphrase, a sentence from another section) fails.
 
 mod common;
@@ -19,7 +19,12 @@ fn squeezed(text: &str) -> String {
 #[test]
 fn every_quoted_clause_is_in_its_rfc() {
     let mut missing = Vec::new();
-    for clause in ALL.iter().chain(wsspec::catalogue::h2_bootstrap::ALL) {
+    let fuzz_model = wsspec::conversation::model::Rule::ALL.map(|r| r.clause());
+    for clause in ALL
+        .iter()
+        .chain(wsspec::catalogue::h2_bootstrap::ALL)
+        .chain(&fuzz_model)
+    {
         let number = clause.rfc.split_whitespace().nth(1).unwrap();
         let text = std::fs::read_to_string(common::repo(&format!("tests/fixtures/rfc/rfc{number}.txt")))
             .unwrap_or_else(|e| panic!("{}: {e}", clause.rfc));

@@ -83,6 +83,24 @@ pub enum Rule {
 const RSV1_ONLY_FIRST: &str = "An endpoint MUST NOT set the \"Per-Message Compressed\" bit of control frames and non-first fragments of a data message.  An endpoint receiving such a frame MUST _Fail the WebSocket Connection_.";
 
 impl Rule {
+    /// Every rule, for tests/clauses.rs to find each sentence in its RFC.
+    pub const ALL: [Rule; 14] = [
+        Rule::Echo,
+        Rule::Close,
+        Rule::ReservedBits,
+        Rule::ReservedOpcode,
+        Rule::ControlTooLong,
+        Rule::ControlFragmented,
+        Rule::NothingToContinue,
+        Rule::DataInsideMessage,
+        Rule::InvalidUtf8,
+        Rule::CloseOneOctet,
+        Rule::InvalidCloseCode,
+        Rule::InvalidCloseReason,
+        Rule::CompressedControl,
+        Rule::CompressedContinuation,
+    ];
+
     /// The sentence the rule rests on, where it is.
     pub fn clause(self) -> Clause {
         let (rfc, words) = match self {
