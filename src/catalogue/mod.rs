@@ -158,7 +158,7 @@ impl Payload {
 }
 
 /// Which mask a sent frame carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mask {
     /// What the role requires: a fresh random key from a client, none from a server.
     Role,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Conversation;
 use super::model::{Expectation, Heard};
-use crate::catalogue::Case;
+use crate::catalogue::{Case, Mask};
 use crate::wire::frame::opcode;
 
 /// The case ID of a conversation: `fuzz.SEED.INDEX`.
@@ -63,6 +63,11 @@ fn steps(c: &Conversation) -> Vec<Value> {
             if f.compressed {
                 send["compress"] = json!(true);
             }
+            match f.mask {
+                Mask::Role => {}
+                Mask::Unmasked => send["mask"] = json!("none"),
+                Mask::Key(k) => send["mask"] = json!(hex(&k)),
+            }
             if let Some(n) = f.chop {
                 send["chop"] = json!(n);
             }
@@ -72,6 +77,15 @@ fn steps(c: &Conversation) -> Vec<Value> {
             json!({ "send": send })
         })
         .collect();
+    // A pause after a frame: a wait that only the connection's end cuts short.
+    let mut at = 0;
+    for f in &c.frames {
+        at += 1;
+        if f.pause_ms > 0 {
+            steps.insert(at, json!({"wait": {"max": f64::from(f.pause_ms) / 1000.0}}));
+            at += 1;
+        }
+    }
     let large = c.frames.iter().map(|f| f.payload.len()).sum::<usize>() > 60_000;
     steps.push(json!({"kill_after": if large { 10 } else { 2 }}));
     steps

@@ -1,7 +1,7 @@
 //! Seeded, reproducible conversations from a grammar of frames: messages
 //! (text with multi-byte UTF-8 split anywhere, or binary) whole or in
 //! fragments, pings between fragments, pongs, sizes at the edges of the
-//! length encodings, chops; weighted toward valid conversations, with at
+//! length encodings, chops, chosen mask keys, pauses; weighted toward valid conversations, with at
 //! most one violation, and sometimes a close at the end. With
 //! permessage-deflate (when every peer agrees to it), each conversation
 //! makes an offer drawn from RFC 7692's parameters, compressed and plain
@@ -10,6 +10,7 @@
 //! Without it, a seed's conversations are what they always were.
 
 use super::{Conversation, DeflateOffer, Frame};
+use crate::catalogue::Mask;
 use crate::wire::frame::opcode;
 
 /// SplitMix64: a generator whose sequence for a seed is fixed by this code
@@ -125,6 +126,16 @@ pub fn conversation(seed: u64, index: u64, deflate: bool) -> Conversation {
             f.chop = Some(d.range(1, wire_len.clamp(1, 64)));
         }
     }
+    // Now and then a chosen mask key (all zeros leaves the payload as it
+    // is on the wire, which is still masked) and a pause after a frame.
+    for f in &mut frames {
+        if f.mask == Mask::Role && d.chance(5) {
+            f.mask = Mask::Key(*d.pick(&[[0u8; 4], [0xff; 4], [0x37, 0xfa, 0x21, 0x3d]]));
+        }
+        if d.chance(5) {
+            f.pause_ms = *d.pick(&[1u16, 10, 50]);
+        }
+    }
     Conversation {
         seed,
         index,
@@ -235,7 +246,7 @@ fn violation(d: &mut Draw, g: Grammar) -> Vec<Frame> {
             }
         };
     }
-    match d.range(0, 8) {
+    match d.range(0, 9) {
         0 => {
             let mut f = Frame::new(opcode::TEXT, true, "Hello");
             // RSV1 with deflate agreed is a compressed message, not this.
@@ -264,11 +275,15 @@ fn violation(d: &mut Draw, g: Grammar) -> Vec<Frame> {
                 .to_be_bytes()
                 .to_vec(),
         )],
-        _ => {
+        8 => {
             let mut p = 1000u16.to_be_bytes().to_vec();
             p.extend_from_slice(&[0xCE, 0xBA, 0xE1, 0xBD]);
             vec![Frame::new(opcode::CLOSE, true, p)]
         }
+        _ => vec![Frame {
+            mask: Mask::Unmasked,
+            ..Frame::new(opcode::TEXT, true, "Hello")
+        }],
     }
 }
 

@@ -12,6 +12,8 @@ pub mod model;
 pub mod run;
 pub mod shrink;
 
+use crate::catalogue::Mask;
+
 /// One frame we send: any opcode, RSV bits and payload, legal or not.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Frame {
@@ -25,6 +27,10 @@ pub struct Frame {
     /// Part of a compressed message: the payload is deflated as it is
     /// sent, in the connection's context (RSV1 is the first frame's `rsv`).
     pub compressed: bool,
+    /// A fresh random key (`Role`), a chosen one, or none at all.
+    pub mask: Mask,
+    /// Milliseconds to wait after writing it (0: none).
+    pub pause_ms: u16,
 }
 
 impl Frame {
@@ -36,6 +42,8 @@ impl Frame {
             payload: payload.into(),
             chop: None,
             compressed: false,
+            mask: Mask::Role,
+            pause_ms: 0,
         }
     }
 }
@@ -77,7 +85,7 @@ impl Conversation {
 mod tests {
     use super::model::{self, Heard};
     use super::*;
-    use crate::catalogue::{Amend, Behavior, Case, Check, Event, Mask, Step, Until};
+    use crate::catalogue::{Amend, Behavior, Case, Check, Event, Step, Until};
     use crate::wire::{close, frame::opcode};
 
     /// The frames a catalogue case sends, when the model can express them:
@@ -94,6 +102,8 @@ mod tests {
                     payload: f.payload.bytes().into_owned(),
                     chop: None,
                     compressed: false,
+                    mask: Mask::Role,
+                    pause_ms: 0,
                 }),
                 Step::Message {
                     payload,
@@ -285,6 +295,17 @@ mod tests {
             ..Frame::new(opcode::TEXT, true, &b"ok \xED\xA0\x80"[..])
         };
         assert_eq!(rule(&[bad], true), model::Rule::InvalidUtf8);
+        // RFC 6455 §5.1, whatever else the frame is.
+        let unmasked = Frame {
+            mask: Mask::Unmasked,
+            ..start.clone()
+        };
+        assert_eq!(rule(&[unmasked], true), model::Rule::Unmasked);
+        let zero_key = Frame {
+            mask: Mask::Key([0; 4]),
+            ..start.clone()
+        };
+        assert_eq!(rule(&[zero_key], true), model::Rule::Echo);
         // The echo of a compressed message is its plain data.
         assert_eq!(
             model::expect(&[start], true).ok,

@@ -17,6 +17,7 @@
 //! UTF-8 is checked); RSV1 anywhere else fails the connection.
 
 use super::Frame;
+use crate::catalogue::Mask;
 use crate::catalogue::opening::Clause;
 use crate::wire::close;
 use crate::wire::frame::opcode;
@@ -73,6 +74,8 @@ pub enum Rule {
     CloseOneOctet,
     InvalidCloseCode,
     InvalidCloseReason,
+    /// A frame of ours without a mask.
+    Unmasked,
     /// RFC 7692: RSV1 on a control frame.
     CompressedControl,
     /// RFC 7692: RSV1 on a continuation frame.
@@ -84,7 +87,7 @@ const RSV1_ONLY_FIRST: &str = "An endpoint MUST NOT set the \"Per-Message Compre
 
 impl Rule {
     /// Every rule, for tests/clauses.rs to find each sentence in its RFC.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::Echo,
         Rule::Close,
         Rule::ReservedBits,
@@ -97,6 +100,7 @@ impl Rule {
         Rule::CloseOneOctet,
         Rule::InvalidCloseCode,
         Rule::InvalidCloseReason,
+        Rule::Unmasked,
         Rule::CompressedControl,
         Rule::CompressedContinuation,
     ];
@@ -140,6 +144,10 @@ impl Rule {
                 "RFC 6455 §7.4.1",
                 "1002 indicates that an endpoint is terminating the connection due to a protocol error.",
             ),
+            Rule::Unmasked => (
+                "RFC 6455 §5.1",
+                "The server MUST close the connection upon receiving a frame that is not masked.  In this case, a server MAY send a Close frame with a status code of 1002 (protocol error) as defined in Section 7.4.1.",
+            ),
             Rule::CompressedControl | Rule::CompressedContinuation => ("RFC 7692 §6.1", RSV1_ONLY_FIRST),
         };
         Clause { rfc, words }
@@ -160,6 +168,7 @@ impl Rule {
             Rule::CloseOneOctet => "close payload of one octet",
             Rule::InvalidCloseCode => "invalid close code",
             Rule::InvalidCloseReason => "invalid UTF-8 in a close reason",
+            Rule::Unmasked => "unmasked frame from a client",
             Rule::CompressedControl => "compressed control frame",
             Rule::CompressedContinuation => "RSV1 on a continuation frame",
         }
@@ -232,6 +241,9 @@ pub fn expect(frames: &[Frame], deflate: bool) -> Expectation {
     let mut message: Option<Message> = None;
     for f in frames {
         let violation = |rule: Rule, heard: &Vec<Heard>| fails(heard.clone(), rule);
+        if f.mask == Mask::Unmasked {
+            return violation(Rule::Unmasked, &heard);
+        }
         if let Some(rule) = reserved_bits(f, deflate) {
             return violation(rule, &heard);
         }

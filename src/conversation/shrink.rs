@@ -3,6 +3,7 @@
 //! still fails by the same rule and asks again, until none does.
 
 use super::{Conversation, Frame};
+use crate::catalogue::Mask;
 use crate::wire::frame::opcode;
 
 /// Candidates, the largest steps first.
@@ -33,6 +34,21 @@ pub fn candidates(c: &Conversation) -> Vec<Conversation> {
     if c.frames.iter().any(|f| f.chop.is_some()) {
         out.push(with(
             c.frames.iter().cloned().map(|f| Frame { chop: None, ..f }).collect(),
+        ));
+    }
+    // No pauses; every mask the role's own.
+    if c.frames.iter().any(|f| f.pause_ms > 0) {
+        out.push(with(
+            c.frames.iter().cloned().map(|f| Frame { pause_ms: 0, ..f }).collect(),
+        ));
+    }
+    if c.frames.iter().any(|f| f.mask != Mask::Role) {
+        out.push(with(
+            c.frames
+                .iter()
+                .cloned()
+                .map(|f| Frame { mask: Mask::Role, ..f })
+                .collect(),
         ));
     }
     // Nothing compressed; then, with no RSV bit left, no offer either.
@@ -93,6 +109,8 @@ mod tests {
                     chop: Some(3),
                     rsv: 4,
                     compressed: true,
+                    pause_ms: 10,
+                    mask: Mask::Key([0; 4]),
                     ..Frame::new(opcode::TEXT, false, "κόσμε")
                 },
                 Frame::new(opcode::PING, true, "p"),
@@ -105,7 +123,12 @@ mod tests {
         let size = |c: &Conversation| {
             (
                 c.frames.len(),
-                c.frames.iter().filter(|f| f.chop.is_some()).count(),
+                c.frames
+                    .iter()
+                    .map(|f| {
+                        usize::from(f.chop.is_some()) + usize::from(f.pause_ms > 0) + usize::from(f.mask != Mask::Role)
+                    })
+                    .sum::<usize>(),
                 c.frames.iter().filter(|f| f.compressed).count() + usize::from(c.deflate.is_some()),
                 c.frames.iter().map(|f| f.payload.len()).sum::<usize>(),
                 c.frames.iter().flat_map(|f| &f.payload).filter(|&&b| b != b'*').count(),

@@ -10,7 +10,7 @@ import asyncio
 import struct
 import sys
 
-from raw_frames import accept, frame, read_frame
+from raw_frames import accept, frame, read_masked_frame
 
 VALID_CODES = set(range(1000, 1004)) | set(range(1007, 1012)) | set(range(3000, 5000))
 
@@ -25,9 +25,9 @@ async def serve(reader, writer):
         await accept(reader, writer)
         message = None  # [opcode, payload, pinged]
         while True:
-            b0, data = await read_frame(reader)
+            b0, masked, data = await read_masked_frame(reader)
             fin, rsv, opcode = b0 & 0x80, b0 & 0x70, b0 & 0x0F
-            if rsv or opcode in (3, 4, 5, 6, 7) or opcode > 10:
+            if not masked or rsv or opcode in (3, 4, 5, 6, 7) or opcode > 10:
                 return await fail(writer, 1002)
             if opcode >= 8:
                 if len(data) > 125 or not fin:

@@ -25,6 +25,12 @@ async def accept(reader, writer):
 
 async def read_frame(reader):
     """The next frame: its first octet and its payload, unmasked."""
+    b0, _, data = await read_masked_frame(reader)
+    return b0, data
+
+
+async def read_masked_frame(reader):
+    """The next frame: its first octet, whether it was masked, its payload."""
     b0, b1 = await reader.readexactly(2)
     n = b1 & 0x7F
     if n == 126:
@@ -35,7 +41,7 @@ async def read_frame(reader):
     data = bytearray(await reader.readexactly(n))
     for i in range(n):
         data[i] ^= mask[i % 4]
-    return b0, bytes(data)
+    return b0, bool(b1 & 0x80), bytes(data)
 
 
 def frame(b0, data):
