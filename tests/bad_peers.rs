@@ -300,15 +300,7 @@ fn malformed_spec_names_the_file() {
 
 #[test]
 fn autobahn_spec_selects_servers_and_cases() {
-    let port = free_port();
-    let mut server = Peer(
-        wsspec()
-            .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port, Duration::from_secs(10), &mut server);
+    let (_server, port) = reference_server();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let spec = dir.path().join("fuzzingclient.json");

@@ -38,19 +38,6 @@ fn leftovers() -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-fn echo_server() -> (Peer, u16) {
-    let port = free_port();
-    let mut p = Peer(
-        wsspec()
-            .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port, Duration::from_secs(10), &mut p);
-    (p, port)
-}
-
 #[test]
 fn compose_flow_with_the_stand_in_image() {
     needs!(Need::Docker);
@@ -89,7 +76,7 @@ fn autobahn_commands_in_both_roles_and_clean_up() {
     needs!(Need::Docker);
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     image();
-    let (_server, port) = echo_server();
+    let (_server, port) = reference_server();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("servers");
     let o = run(&[
@@ -160,7 +147,7 @@ fn failures_are_one_line_and_leave_nothing_running() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
     let out = out.to_str().unwrap();
-    let (_server, port) = echo_server();
+    let (_server, port) = reference_server();
     let url = format!("ws://127.0.0.1:{port}");
     one_line_exit_2(
         &["autobahn", "test-server", &url, "--out", out],
@@ -246,7 +233,7 @@ fn failures_are_one_line_and_leave_nothing_running() {
 #[test]
 fn wstest_is_a_drop_in_for_the_real_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, port) = echo_server();
+    let (_server, port) = reference_server();
     let spec = dir.path().join("fuzzingclient.json");
     let out = dir.path().join("reports");
     std::fs::write(
@@ -312,7 +299,7 @@ fn a_container_that_exits_early_is_reported_with_its_last_line() {
 /// or `docker stop` waits 10 s and kills it.
 #[test]
 fn the_echo_server_exits_at_once_on_sigterm() {
-    let (mut server, _port) = echo_server();
+    let (mut server, _port) = reference_server();
     Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()

@@ -91,15 +91,7 @@ fn the_reference_server_and_python_websockets_compared() {
     needs!(Need::PythonWebsockets);
     let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
     let out = tempfile::tempdir().unwrap();
-    let echo = free_port();
-    let mut server = Peer(
-        wsspec()
-            .args(["echo-server", "--listen", &format!("127.0.0.1:{echo}")])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(echo, Duration::from_secs(10), &mut server);
+    let (_server, echo) = reference_server();
     let o = fuzz(
         &[&format!("ws://127.0.0.1:{echo}/"), &format!("ws://127.0.0.1:{port}/")],
         &["--count", "300"],
@@ -213,15 +205,7 @@ fn with_deflate_websockets_gives_no_finding_and_compressed_cases_replay() {
         )
     };
     assert_eq!(replay(&url), ("OK".to_string(), "OK".to_string()));
-    let echo = free_port();
-    let mut server = Peer(
-        wsspec()
-            .args(["echo-server", "--listen", &format!("127.0.0.1:{echo}")])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(echo, Duration::from_secs(10), &mut server);
+    let (_server, echo) = reference_server();
     let reference = format!("ws://127.0.0.1:{echo}/");
     assert_eq!(replay(&reference), ("UNIMPLEMENTED".to_string(), "OK".to_string()));
     let o = fuzz(&[&reference], &["--count", "20"], out.path());
