@@ -276,11 +276,15 @@ impl Codec {
         self.compress_fragment(data, true, true)
     }
 
-    /// One fragment of a compressed message, flushed so that it stands in
-    /// its own frame: the message's first (`first`: a context without
-    /// takeover starts over) and its last (`last`: without the trailing
-    /// 00 00 ff ff, RFC 7692 §7.2.1). A fragment in the middle keeps its
-    /// empty stored block, which an inflater reads as nothing.
+    /// One fragment of a compressed message: the message's first (`first`:
+    /// a context without takeover starts over) and its last (`last`: sync
+    /// flushed, without the trailing 00 00 ff ff, RFC 7692 §7.2.1). A
+    /// fragment before the last is partially flushed, so that its data goes
+    /// out in its frame but no 00 00 ff ff ends it: the one the last
+    /// fragment's flush makes is then always in the last fragment to be
+    /// removed (a sync flush per fragment left it in the one before when
+    /// the last had nothing to add, which strict readers such as gorilla's
+    /// and websocketpp's rightly refused).
     pub fn compress_fragment(&mut self, data: &[u8], first: bool, last: bool) -> Vec<u8> {
         if self.compress.is_none() || (first && self.send_reset) {
             // Any valid deflate stream tests the peer's inflater; the fastest
@@ -292,6 +296,11 @@ impl Codec {
             ));
         }
         let c = self.compress.as_mut().expect("set above");
+        let flush = if last {
+            FlushCompress::Sync
+        } else {
+            FlushCompress::Partial
+        };
         let mut out = Vec::with_capacity(data.len() / 2 + 64);
         let start_in = c.total_in();
         loop {
@@ -300,9 +309,7 @@ impl Codec {
             }
             let consumed = (c.total_in() - start_in) as usize;
             let before = (c.total_in(), c.total_out());
-            if c.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync)
-                .is_err()
-            {
+            if c.compress_vec(&data[consumed..], &mut out, flush).is_err() {
                 break;
             }
             // Flushed once all input is taken and room is left over; a call
@@ -382,6 +389,65 @@ const PIECE: usize = 64 * 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A strict reader of a compressed message: the payload, the 00 00 ff ff
+    /// RFC 7692 §7.2.2 restores, then a final empty block, inflated to its
+    /// end (gorilla/websocket reads messages so).
+    fn inflate_strictly(d: &mut Decompress, payload: &[u8]) -> Result<Vec<u8>, String> {
+        let mut input = payload.to_vec();
+        input.extend_from_slice(&[0, 0, 0xff, 0xff, 0x01, 0, 0, 0xff, 0xff]);
+        let mut out = Vec::with_capacity(1 << 16);
+        let status = d
+            .decompress_vec(&input, &mut out, FlushDecompress::Finish)
+            .map_err(|e| e.to_string())?;
+        if status != Status::StreamEnd {
+            return Err(format!("{status:?}: the stream did not end"));
+        }
+        Ok(out)
+    }
+
+    /// A message in fragments (empty ones too) is one deflate stream whose
+    /// tail 00 00 ff ff is removed (RFC 7692 §7.2.1 step 3), whichever
+    /// fragment it falls in; the messages after it share the context.
+    #[test]
+    fn fragments_make_one_message_that_a_strict_reader_inflates() {
+        let splits: [&[&[u8]]; 7] = [
+            &[b"", b""],
+            &[b"", b"", b""],
+            &[b"He", b"llo"],
+            &[b"", b"Hello"],
+            &[b"Hello", b""],
+            &[b"Hello, Hello, ", b"", b"Hello"],
+            &[b"x"],
+        ];
+        // With takeover, one context for all: each message's tail is
+        // removed, and a streaming reader gets every message back.
+        let mut tx = Codec::new(&Agreement::default(), false);
+        let mut rx = Codec::new(&Agreement::default(), true);
+        for fragments in splits {
+            let mut payload = Vec::new();
+            for (i, f) in fragments.iter().enumerate() {
+                payload.extend(tx.compress_fragment(f, i == 0, i + 1 == fragments.len()));
+            }
+            assert!(!payload.ends_with(&[0, 0, 0xff, 0xff]), "{fragments:?}: {payload:02x?}");
+            assert_eq!(rx.inflate_message(&payload, 1 << 20), Ok(fragments.concat()));
+        }
+        // Without takeover every message stands alone, to a strict reader.
+        let a = Agreement {
+            client_no_context_takeover: true,
+            ..Default::default()
+        };
+        let mut tx = Codec::new(&a, false);
+        for fragments in splits {
+            let mut payload = Vec::new();
+            for (i, f) in fragments.iter().enumerate() {
+                payload.extend(tx.compress_fragment(f, i == 0, i + 1 == fragments.len()));
+            }
+            assert!(!payload.ends_with(&[0, 0, 0xff, 0xff]), "{fragments:?}: {payload:02x?}");
+            let got = inflate_strictly(&mut Decompress::new(false), &payload);
+            assert_eq!(got, Ok(fragments.concat()), "{fragments:?}: {payload:02x?}");
+        }
+    }
 
     #[test]
     fn round_trip_with_and_without_context_takeover() {
