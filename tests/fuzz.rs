@@ -86,6 +86,35 @@ fn a_planted_bug_is_found_shrunk_to_its_pattern_and_replayed() {
     assert_eq!(only_agent(&index)[&id]["behavior"], "FAILED");
 }
 
+/// A server that dies on the planted pattern (the process exits): the run
+/// ends there, says so in one line, and writes the conversations in flight
+/// as they are, the one that brought it down among them; exit 1.
+#[test]
+fn a_server_that_dies_ends_the_run_with_its_suspects_written() {
+    let (_peer, port) = python_peer("planted_bug_server.py", &[], &["crash"]);
+    let url = format!("ws://127.0.0.1:{port}/");
+    let out = tempfile::tempdir().unwrap();
+    let o = fuzz(&[&url], &["--count", "2000"], out.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("stopped taking connections after"), "{stdout}");
+    let files: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.starts_with("fuzz.1.523.")),
+        "{files:?}\n{stdout}"
+    );
+    // Nothing is a finding for want of a connection.
+    assert!(files.len() <= 8, "{files:?}\n{stdout}");
+}
+
 #[test]
 fn the_reference_server_and_python_websockets_compared() {
     needs!(Need::PythonWebsockets);

@@ -58,7 +58,7 @@ pub async fn run(args: Args) -> Result<u8, BadInput> {
     let fuzzed = suite.fuzz(&servers, &plan, &tick).await?;
     bar.finish_and_clear();
     say(&fuzzed, &plan);
-    Ok(if fuzzed.findings.is_empty() {
+    Ok(if fuzzed.findings.is_empty() && fuzzed.gone.is_none() {
         EXIT_OK
     } else {
         EXIT_FAILED_CASES
@@ -80,6 +80,18 @@ fn say(f: &Fuzzed, plan: &Plan) {
         f.findings.len(),
         if f.findings.len() == 1 { "" } else { "s" }
     );
+    if let Some(g) = &f.gone {
+        println!(
+            "{} stopped taking connections after {} conversations ({}): the {} in flight may have brought it down, written as they are:",
+            g.agent,
+            g.after,
+            g.why,
+            g.suspects.len()
+        );
+        for s in &g.suspects {
+            println!("  {} ({} frames, {})", s.file.display(), s.frames.0, s.rule.name());
+        }
+    }
     if !f.findings.is_empty() {
         let mut b = Builder::default();
         b.push_record(["Agent", "Case", "Rule", "Frames", "Also from", "File"]);

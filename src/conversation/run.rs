@@ -84,6 +84,8 @@ pub struct Fuzzed {
     pub findings: Vec<Finding>,
     pub disagreements: Vec<Disagreement>,
     pub took: Duration,
+    /// A server stopped taking connections: the run ended there.
+    pub gone: Option<Gone>,
 }
 
 /// The most candidates one finding's shrinking tries.
@@ -102,10 +104,38 @@ type Begun = std::sync::Mutex<std::collections::HashMap<(String, Rule), usize>>;
 /// `SHRUNK_PER_RULE`: peer, rule, index), where the peers disagree, and
 /// whether a peer declined its offer.
 struct Done {
+    index: u64,
     shrunk: Vec<Shrunk>,
     unshrunk: Vec<(String, Rule, u64)>,
     disagreement: Option<Disagreement>,
     declined: bool,
+    /// A peer stopped taking connections (agent, why).
+    gone: Option<(String, String)>,
+}
+
+/// A server that stopped taking connections during the run.
+#[derive(Clone, Debug)]
+pub struct Gone {
+    pub agent: String,
+    /// Why a connection failed, in the engine's words.
+    pub why: String,
+    /// Conversations done before it was noticed.
+    pub after: u64,
+    /// The conversations in flight then, one of which may have brought it
+    /// down: written as they are (unshrunk, with no server left to shrink
+    /// against) for a restarted server to replay.
+    pub suspects: Vec<Finding>,
+}
+
+/// The conversations of a run, one finding per peer and pattern (the
+/// shrunk frames' kinds in order): many conversations shrink to the same
+/// few frames, cut differently.
+#[derive(Default)]
+struct Tally {
+    run: Fuzzed,
+    written: std::collections::HashMap<(String, Shape), usize>,
+    unshrunk: Vec<(String, Rule, u64)>,
+    done: std::collections::HashSet<u64>,
 }
 
 /// Runs the plan against `peers`; `tick` is told each conversation done.
@@ -127,52 +157,79 @@ pub async fn fuzz(
     let start = Instant::now();
     let more = |i: &u64| plan.count.is_none_or(|n| *i < n) && plan.time.is_none_or(|t| start.elapsed() < t);
     let begun = Begun::default();
+    let started = std::sync::atomic::AtomicU64::new(0);
     let conversations = futures_util::stream::iter((0u64..).take_while(more))
-        .map(|i| one(peers, plan, opts, &begun, i))
+        .map(|i| {
+            started.fetch_max(i + 1, std::sync::atomic::Ordering::Relaxed);
+            one(peers, plan, opts, &begun, i)
+        })
         .buffer_unordered(plan.jobs.max(1));
     futures_util::pin_mut!(conversations);
-    let mut run = Fuzzed {
-        deflate,
-        ..Fuzzed::default()
-    };
-    // One file per peer and pattern (the shrunk frames' kinds in order):
-    // many conversations shrink to the same few frames, cut differently.
-    let mut written: std::collections::HashMap<(String, Shape), usize> = Default::default();
-    let mut unshrunk = Vec::new();
+    let mut tally = Tally::default();
+    tally.run.deflate = deflate;
     while let Some(done) = conversations.next().await {
-        let Done {
-            shrunk,
-            unshrunk: more,
-            disagreement,
-            declined,
-        } = done?;
+        let done = done?;
+        if let Some((agent, why)) = done.gone {
+            // Every conversation started and not finished was in flight.
+            let suspects = (0..started.load(std::sync::atomic::Ordering::Relaxed))
+                .filter(|i| !tally.done.contains(i))
+                .map(|i| suspect(generate::conversation(plan.seed, i, deflate), &agent, &plan.out))
+                .collect::<Result<Vec<_>, _>>()?;
+            let after = tally.run.conversations;
+            tally.run.gone = Some(Gone {
+                agent,
+                why,
+                after,
+                suspects,
+            });
+            break;
+        }
+        tally.record(done, &plan.out)?;
+        tick(tally.run.conversations);
+    }
+    let mut run = tally.finish();
+    run.took = start.elapsed();
+    Ok(run)
+}
+
+impl Tally {
+    /// A conversation done: its findings written (or counted against one
+    /// of the same pattern), its disagreement kept.
+    fn record(&mut self, done: Done, out: &Path) -> Result<(), String> {
+        let run = &mut self.run;
         run.conversations += 1;
-        run.declined += u64::from(declined);
-        unshrunk.extend(more);
-        for s in shrunk {
+        run.declined += u64::from(done.declined);
+        self.done.insert(done.index);
+        self.unshrunk.extend(done.unshrunk);
+        for s in done.shrunk {
             let shape = s.best.frames.iter().map(|f| (f.opcode, f.fin, f.rsv)).collect();
             let key = (s.agent.clone(), shape);
-            match written.get(&key) {
+            match self.written.get(&key) {
                 Some(&at) => run.findings[at].also.push(s.best.index),
                 None => {
-                    written.insert(key, run.findings.len());
-                    run.findings.push(write(s, &plan.out)?);
+                    self.written.insert(key, run.findings.len());
+                    run.findings.push(write(s, out)?);
                 }
             }
         }
-        run.disagreements.extend(disagreement);
-        tick(run.conversations);
+        run.disagreements.extend(done.disagreement);
+        Ok(())
     }
-    for (agent, rule, index) in unshrunk {
-        if let Some(f) = run.findings.iter_mut().find(|f| f.agent == agent && f.drawn == rule) {
-            f.also.push(index);
+
+    /// The run in order, failures not shrunk counted against the first
+    /// finding of their rule.
+    fn finish(mut self) -> Fuzzed {
+        let run = &mut self.run;
+        for (agent, rule, index) in self.unshrunk {
+            if let Some(f) = run.findings.iter_mut().find(|f| f.agent == agent && f.drawn == rule) {
+                f.also.push(index);
+            }
         }
+        run.findings.sort_by(|a, b| a.id.cmp(&b.id).then(a.agent.cmp(&b.agent)));
+        run.disagreements
+            .sort_by(|a, b| a.rule.cmp(&b.rule).then(a.id.cmp(&b.id)));
+        self.run
     }
-    run.findings.sort_by(|a, b| a.id.cmp(&b.id).then(a.agent.cmp(&b.agent)));
-    run.disagreements
-        .sort_by(|a, b| a.rule.cmp(&b.rule).then(a.id.cmp(&b.id)));
-    run.took = start.elapsed();
-    Ok(run)
 }
 
 /// Whether `p` agrees to permessage-deflate, asked with the plainest
@@ -205,13 +262,38 @@ async fn one(peers: &[Peer], plan: &Plan, opts: &SessionOptions, begun: &Begun, 
     let mut findings = Vec::new();
     let mut unshrunk = Vec::new();
     let mut declined = false;
+    let done = |shrunk, unshrunk, disagreement, declined, gone| Done {
+        index,
+        shrunk,
+        unshrunk,
+        disagreement,
+        declined,
+        gone,
+    };
     for p in peers {
         let o = run_one(&conv, p, opts).await?;
+        if let Some(why) = gone(&o, p, opts).await {
+            return Ok(done(Vec::new(), Vec::new(), None, false, Some((p.agent.clone(), why))));
+        }
+        if !o.opened() {
+            continue;
+        }
         declined |= o.verdict.behavior == Behavior::Unimplemented;
         verdicts.push((p.agent.clone(), o.verdict.behavior, o.verdict.behavior_close));
         // A failure is a finding when it happens again: a race lost once
-        // under load is not one.
-        if o.failed() && run_one(&conv, p, opts).await?.failed() {
+        // under load is not one. A server gone by then went down on it.
+        let again = if o.failed() {
+            Some(run_one(&conv, p, opts).await?)
+        } else {
+            None
+        };
+        if let Some(why) = match &again {
+            Some(a) => gone(a, p, opts).await,
+            None => None,
+        } {
+            return Ok(done(Vec::new(), Vec::new(), None, false, Some((p.agent.clone(), why))));
+        }
+        if again.is_some_and(|a| a.failed_opened()) {
             let key = (p.agent.clone(), expectation.rule);
             let n = {
                 let mut begun = begun.lock().expect("never poisoned: no panic holds it");
@@ -233,12 +315,19 @@ async fn one(peers: &[Peer], plan: &Plan, opts: &SessionOptions, begun: &Begun, 
         rule: expectation.rule,
         verdicts,
     });
-    Ok(Done {
-        shrunk: findings,
-        unshrunk,
-        disagreement,
-        declined,
-    })
+    Ok(done(findings, unshrunk, disagreement, declined, None))
+}
+
+/// Why `p` is gone, when `o` opened no connection and a new one fails too
+/// (no connection is no verdict, but a server that takes none is down).
+async fn gone(o: &CaseOutcome, p: &Peer, opts: &SessionOptions) -> Option<String> {
+    if o.opened() {
+        return None;
+    }
+    let alive = crate::engine::connect::client_connect(&p.target, opts.open_timeout, &[])
+        .await
+        .is_ok();
+    (!alive).then(|| crate::engine::verdict::why_not_opened(&o.verdict.result).to_string())
 }
 
 /// The conversation as its case file runs, against one peer.
@@ -271,7 +360,7 @@ async fn shrunk(
                 continue;
             }
             let o = run_one(&candidate, p, opts).await?;
-            if o.failed() {
+            if o.failed_opened() {
                 (best, outcome) = (candidate, o);
                 continue 'smaller;
             }
@@ -284,6 +373,31 @@ async fn shrunk(
         before,
         best,
         outcome,
+    })
+}
+
+/// A conversation in flight when `agent` stopped taking connections, as a
+/// case file in `out`.
+fn suspect(conv: Conversation, agent: &str, out: &Path) -> Result<Finding, String> {
+    let e = conv.expectation();
+    let id = case_file::finding_id(&conv, agent);
+    let result = "in flight when the server stopped taking connections".to_string();
+    let note = format!(
+        " {agent} stopped taking connections while this conversation was {result}: it may be the one that brought it down. Replay it against a restarted server."
+    );
+    let file = case_file::file(&conv, &id, &e, &note);
+    let path = out.join(format!("{id}.json"));
+    let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Finding {
+        agent: agent.to_string(),
+        id,
+        file: path,
+        rule: e.rule,
+        drawn: e.rule,
+        frames: (conv.frames.len(), conv.frames.len()),
+        result,
+        also: Vec::new(),
     })
 }
 
@@ -311,4 +425,12 @@ fn write(s: Shrunk, out: &Path) -> Result<Finding, String> {
         result,
         also: Vec::new(),
     })
+}
+
+impl CaseOutcome {
+    /// Failed on a connection that opened: a server that did not answer
+    /// at all gave no verdict on the conversation.
+    fn failed_opened(&self) -> bool {
+        self.opened() && self.failed()
+    }
 }

@@ -1,12 +1,14 @@
 """A WebSocket echo server on bare asyncio that follows RFC 6455 but for one
 planted bug: a text message of 126 octets that had a ping between two of
 its fragments comes back one octet short. `wsspec fuzz` must find it and
-shrink it to that pattern and nothing more (tests/fuzz.rs).
+shrink it to that pattern and nothing more (tests/fuzz.rs). With `crash`,
+the same pattern ends the process instead, as a server that crashes would.
 
-    python3 planted_bug_server.py PORT
+    python3 planted_bug_server.py PORT [crash]
 """
 
 import asyncio
+import os
 import struct
 import sys
 
@@ -67,6 +69,8 @@ async def serve(reader, writer):
                     except UnicodeDecodeError:
                         return await fail(writer, 1007)
                     if pinged and len(payload) == 126:
+                        if CRASH:
+                            os._exit(70)
                         payload = payload[:-1]  # the planted bug
                 writer.write(frame(0x80 | op, payload))
             await writer.drain()
@@ -81,6 +85,8 @@ async def main(port):
     async with server:
         await server.serve_forever()
 
+
+CRASH = sys.argv[2:] == ["crash"]
 
 if __name__ == "__main__":
     asyncio.run(main(int(sys.argv[1])))
