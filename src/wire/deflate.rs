@@ -230,6 +230,8 @@ pub struct Codec {
     send_bits: u8,
     recv_bits: u8,
     send_reset: bool,
+    /// Octets the message being compressed has produced so far.
+    sent_in_message: usize,
     recv_reset: bool,
     /// Where inflated output lands before it is handed on.
     scratch: Vec<u8>,
@@ -266,6 +268,7 @@ impl Codec {
             // superset. Found by fuzz/deflate.
             recv_bits: window(recv).max(9),
             send_reset,
+            sent_in_message: 0,
             recv_reset,
             scratch: Vec::new(),
         }
@@ -321,6 +324,17 @@ impl Codec {
         }
         if last && out.ends_with(&[0, 0, 0xff, 0xff]) {
             out.truncate(out.len() - 4);
+        }
+        if first {
+            self.sent_in_message = 0;
+        }
+        self.sent_in_message += out.len();
+        if last && self.sent_in_message == 0 {
+            // zlib writes nothing for a flush with nothing new (an empty
+            // message after a flushed one): RFC 7692 §7.2.3.6's empty
+            // block, else the 00 00 ff ff the reader appends would start a
+            // stored block in the stream and swallow what follows.
+            out.push(0x00);
         }
         out
     }
@@ -411,9 +425,12 @@ mod tests {
     /// fragment it falls in; the messages after it share the context.
     #[test]
     fn fragments_make_one_message_that_a_strict_reader_inflates() {
-        let splits: [&[&[u8]]; 7] = [
+        let splits: [&[&[u8]]; 10] = [
             &[b"", b""],
+            &[b""],
+            &[b""],
             &[b"", b"", b""],
+            &[b"Hello"],
             &[b"He", b"llo"],
             &[b"", b"Hello"],
             &[b"Hello", b""],
