@@ -5,11 +5,13 @@
 # server. Findings go to reports/fuzz-zoo/NAME/, one case file each, and a
 # summary line per server to reports/fuzz-zoo/summary.txt.
 #   scripts/fuzz-zoo.sh [SECONDS] [SEED]    (default 300 s each, seed 1)
+# ONLY="gorilla lws" runs those alone; OUT=DIR writes elsewhere.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-300}
 SEED=${2:-1}
-OUT=reports/fuzz-zoo
+OUT=${OUT:-reports/fuzz-zoo}
+ONLY=${ONLY:-}
 cargo build --release --quiet
 BIN=target/release/wsspec
 mkdir -p "$OUT"
@@ -19,6 +21,7 @@ wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/nul
 
 run() { # name, command... (the port is appended)
   local name=$1; shift
+  if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   local port; port=$(free_port)
   "$@" "$port" >/dev/null 2>&1 &
   local pid=$!

@@ -161,16 +161,34 @@ fn a_dead_target_is_one_line_and_exit_2_within_15_s() {
 }
 
 /// What `scripts/fuzz-zoo.sh` found in the zoo, kept as case files in
-/// tests/fixtures/fuzz-findings/ and replayed here as any custom case: the
-/// verdicts are recorded in tests/expected/fuzz-zoo-*.json.
+/// tests/fixtures/fuzz-findings/ and replayed here as any custom case, each
+/// against the server it was found on: the verdicts are recorded in
+/// tests/expected/fuzz-zoo-*.json.
 #[test]
 fn the_zoos_findings_replay() {
-    needs!(Need::Zoo("lws-echo"), Need::Zoo("gorilla-echo"));
+    needs!(
+        Need::Zoo("lws-echo"),
+        Need::Zoo("gorilla-echo"),
+        Need::Zoo("websocketpp-echo"),
+        Need::Zoo("jetty-echo"),
+        Need::Zoo("aiohttp-echo"),
+        Need::Zoo("tornado-echo"),
+        Need::Hypercorn
+    );
     for (name, prefix) in [
         ("lws-echo", "fuzz.*.libwebsockets*"),
         ("gorilla-echo", "fuzz.*.gorilla*"),
+        ("websocketpp-echo", "fuzz.*.websocketpp*"),
+        ("jetty-echo", "fuzz.*.jetty*"),
+        ("aiohttp-echo", "fuzz.*.aiohttp*"),
+        ("tornado-echo", "fuzz.*.tornadoserver*"),
+        ("hypercorn", "fuzz.*.hypercorn*"),
     ] {
-        let (_peer, port) = zoo_server(name);
+        let (_peer, port) = if name == "hypercorn" {
+            python_peer("hypercorn_echo.py", &[], &[])
+        } else {
+            zoo_server(name)
+        };
         let out = tempfile::tempdir().unwrap();
         let o = run(&[
             "test-server",
