@@ -23,6 +23,47 @@ fn fuzz(urls: &[&str], extra: &[&str], out: &std::path::Path) -> std::process::O
     run(&args)
 }
 
+/// Runs `wsspec fuzz`, holds its exit code to one of `codes`, and returns
+/// what it printed.
+fn fuzz_exits(urls: &[&str], extra: &[&str], out: &std::path::Path, codes: &[i32]) -> String {
+    let o = fuzz(urls, extra, out);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.code().is_some_and(|c| codes.contains(&c)),
+        "{:?}: {stdout}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}
+
+/// The names of the files a run wrote in `dir`.
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// `test-server URL --cases-dir DIR --cases PATTERN`: how it exited and
+/// its index.json.
+fn replay(url: &str, dir: &std::path::Path, pattern: &str) -> (std::process::Output, Value) {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "test-server",
+        url,
+        "--cases-dir",
+        dir.to_str().unwrap(),
+        "--cases",
+        pattern,
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    ran_to_the_end(&o);
+    let index = read_json(&out.path().join("index.json"));
+    (o, index)
+}
+
 /// The frames a finding's case file sends: (opcode, fin, payload length).
 fn frames(file: &Value) -> Vec<(u64, bool, usize)> {
     file["cases"][0]["steps"]
@@ -45,14 +86,7 @@ fn a_planted_bug_is_found_shrunk_to_its_pattern_and_replayed() {
     let (_peer, port) = python_peer("planted_bug_server.py", &[], &[]);
     let url = format!("ws://127.0.0.1:{port}/");
     let out = tempfile::tempdir().unwrap();
-    let o = fuzz(&[&url], &["--count", PLANTED_COUNT], out.path());
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = fuzz_exits(&[&url], &["--count", PLANTED_COUNT], out.path(), &[1]);
     let files: Vec<_> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -70,19 +104,8 @@ fn a_planted_bug_is_found_shrunk_to_its_pattern_and_replayed() {
     assert!(!file.to_string().contains("\"chop\""), "{file}");
     // The finding is a case file test-server runs as it is: FAILED again.
     let id = file["cases"][0]["id"].as_str().unwrap().to_string();
-    let replay = tempfile::tempdir().unwrap();
-    let o = run(&[
-        "test-server",
-        &url,
-        "--cases-dir",
-        out.path().to_str().unwrap(),
-        "--cases",
-        &id,
-        "--out",
-        replay.path().to_str().unwrap(),
-    ]);
+    let (o, index) = replay(&url, out.path(), &id);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let index = read_json(&replay.path().join("index.json"));
     assert_eq!(only_agent(&index)[&id]["behavior"], "FAILED");
 }
 
@@ -94,19 +117,9 @@ fn a_server_that_dies_ends_the_run_with_its_suspects_written() {
     let (_peer, port) = python_peer("planted_bug_server.py", &[], &["crash"]);
     let url = format!("ws://127.0.0.1:{port}/");
     let out = tempfile::tempdir().unwrap();
-    let o = fuzz(&[&url], &["--count", "2000"], out.path());
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = fuzz_exits(&[&url], &["--count", "2000"], out.path(), &[1]);
     assert!(stdout.contains("stopped taking connections after"), "{stdout}");
-    let files: Vec<String> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let files = file_names(out.path());
     assert!(
         files.iter().any(|f| f.starts_with("fuzz.1.523.")),
         "{files:?}\n{stdout}"
@@ -121,23 +134,15 @@ fn the_reference_server_and_python_websockets_compared() {
     let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
     let out = tempfile::tempdir().unwrap();
     let (_server, echo) = reference_server();
-    let o = fuzz(
+    let stdout = fuzz_exits(
         &[&format!("ws://127.0.0.1:{echo}/"), &format!("ws://127.0.0.1:{port}/")],
         &["--count", "300"],
         out.path(),
-    );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
+        &[0, 1],
     );
     assert!(stdout.starts_with("300 conversations of seed 1"), "{stdout}");
     // No finding is the reference server's.
-    let files: Vec<String> = std::fs::read_dir(out.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let files = file_names(out.path());
     assert!(
         files.iter().all(|f| !f.contains("wsspec_echo_server")),
         "{files:?}\n{stdout}"
@@ -189,19 +194,9 @@ fn the_zoos_findings_replay() {
         } else {
             zoo_server(name)
         };
-        let out = tempfile::tempdir().unwrap();
-        let o = run(&[
-            "test-server",
-            &format!("ws://127.0.0.1:{port}/"),
-            "--cases-dir",
-            repo("tests/fixtures/fuzz-findings").to_str().unwrap(),
-            "--cases",
-            prefix,
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        ran_to_the_end(&o);
-        let got = verdict_pairs(&read_json(&out.path().join("index.json")));
+        let url = format!("ws://127.0.0.1:{port}/");
+        let (_, index) = replay(&url, &repo("tests/fixtures/fuzz-findings"), prefix);
+        let got = verdict_pairs(&index);
         assert!(!got.is_empty(), "{name}: no finding replayed");
         assert_recorded(&format!("fuzz-zoo-{}.json", name.trim_end_matches("-echo")), &got);
     }
@@ -219,46 +214,23 @@ fn with_deflate_websockets_gives_no_finding_and_compressed_cases_replay() {
     let (_peer, port) = python_peer("websockets_echo_server.py", &[], &[]);
     let url = format!("ws://127.0.0.1:{port}/");
     let out = tempfile::tempdir().unwrap();
-    let o = fuzz(&[&url], &["--count", "300"], out.path());
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let stdout = fuzz_exits(&[&url], &["--count", "300"], out.path(), &[0]);
     assert!(
         stdout.starts_with("300 conversations of seed 1") && stdout.contains("with permessage-deflate"),
         "{stdout}"
     );
-    let replay = |url: &str| {
-        let out = tempfile::tempdir().unwrap();
-        let o = run(&[
-            "test-server",
-            url,
-            "--cases-dir",
-            repo("tests/fixtures/deflate-cases").to_str().unwrap(),
-            "--cases",
-            "deflate.*",
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        ran_to_the_end(&o);
-        let index = read_json(&out.path().join("index.json"));
+    let verdicts_on = |url: &str| {
+        let (_, index) = replay(url, &repo("tests/fixtures/deflate-cases"), "deflate.*");
         let v = &only_agent(&index)["deflate.fragments_and_takeover"];
         (
             v["behavior"].as_str().unwrap().to_string(),
             v["behaviorClose"].as_str().unwrap().to_string(),
         )
     };
-    assert_eq!(replay(&url), ("OK".to_string(), "OK".to_string()));
+    assert_eq!(verdicts_on(&url), ("OK".to_string(), "OK".to_string()));
     let (_server, echo) = reference_server();
     let reference = format!("ws://127.0.0.1:{echo}/");
-    assert_eq!(replay(&reference), ("UNIMPLEMENTED".to_string(), "OK".to_string()));
-    let o = fuzz(&[&reference], &["--count", "20"], out.path());
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("without permessage-deflate"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_eq!(verdicts_on(&reference), ("UNIMPLEMENTED".to_string(), "OK".to_string()));
+    let stdout = fuzz_exits(&[&reference], &["--count", "20"], out.path(), &[0, 1]);
+    assert!(stdout.contains("without permessage-deflate"), "{stdout}");
 }

@@ -135,8 +135,10 @@ struct Tally {
     run: Fuzzed,
     written: std::collections::HashMap<(String, Shape), usize>,
     unshrunk: Vec<(String, Rule, u64)>,
-    done: std::collections::HashSet<u64>,
 }
+
+/// Conversations started and not yet done: at most `jobs` of them.
+type InFlight = std::sync::Mutex<std::collections::BTreeSet<u64>>;
 
 /// Runs the plan against `peers`; `tick` is told each conversation done.
 pub async fn fuzz(
@@ -157,10 +159,11 @@ pub async fn fuzz(
     let start = Instant::now();
     let more = |i: &u64| plan.count.is_none_or(|n| *i < n) && plan.time.is_none_or(|t| start.elapsed() < t);
     let begun = Begun::default();
-    let started = std::sync::atomic::AtomicU64::new(0);
+    let in_flight = InFlight::default();
+    let lock = || in_flight.lock().expect("never poisoned: no panic holds it");
     let conversations = futures_util::stream::iter((0u64..).take_while(more))
         .map(|i| {
-            started.fetch_max(i + 1, std::sync::atomic::Ordering::Relaxed);
+            lock().insert(i);
             one(peers, plan, opts, &begun, i)
         })
         .buffer_unordered(plan.jobs.max(1));
@@ -170,10 +173,9 @@ pub async fn fuzz(
     while let Some(done) = conversations.next().await {
         let done = done?;
         if let Some((agent, why)) = done.gone {
-            // Every conversation started and not finished was in flight.
-            let suspects = (0..started.load(std::sync::atomic::Ordering::Relaxed))
-                .filter(|i| !tally.done.contains(i))
-                .map(|i| suspect(generate::conversation(plan.seed, i, deflate), &agent, &plan.out))
+            let suspects = lock()
+                .iter()
+                .map(|&i| suspect(generate::conversation(plan.seed, i, deflate), &agent, &plan.out))
                 .collect::<Result<Vec<_>, _>>()?;
             let after = tally.run.conversations;
             tally.run.gone = Some(Gone {
@@ -184,6 +186,7 @@ pub async fn fuzz(
             });
             break;
         }
+        lock().remove(&done.index);
         tally.record(done, &plan.out)?;
         tick(tally.run.conversations);
     }
@@ -199,7 +202,6 @@ impl Tally {
         let run = &mut self.run;
         run.conversations += 1;
         run.declined += u64::from(done.declined);
-        self.done.insert(done.index);
         self.unshrunk.extend(done.unshrunk);
         for s in done.shrunk {
             let shape = s.best.frames.iter().map(|f| (f.opcode, f.fin, f.rsv)).collect();
